@@ -1,0 +1,56 @@
+"""The roles (Django groups) every installation has, seeded by a data migration."""
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.choices import Source
+
+ADMINISTRATOR = "administrator"
+HEAD_OF_SALES = "head_of_sales"
+REGIONAL_MANAGER = "regional_manager"
+SALES_MANAGER = "sales_manager"
+MARKETER = "marketer"
+APPROVER = "approver"
+ANALYST = "analyst"
+DEALER = "dealer"
+SUB_DEALER = "sub_dealer"
+AUDITOR = "auditor"
+DATA_CONTRACTOR = "data_contractor"
+
+ROLE_LABELS = {
+    ADMINISTRATOR: _("Administrator"),
+    HEAD_OF_SALES: _("Head of sales"),
+    REGIONAL_MANAGER: _("Regional manager"),
+    SALES_MANAGER: _("Sales manager"),
+    MARKETER: _("Marketer"),
+    APPROVER: _("Approver (data steward)"),
+    ANALYST: _("Analyst"),
+    DEALER: _("Dealer"),
+    SUB_DEALER: _("Sub-dealer"),
+    AUDITOR: _("Auditor"),
+    DATA_CONTRACTOR: _("Data contractor"),
+}
+ALL_ROLES = tuple(ROLE_LABELS)
+
+# Outside parties: they never see what is not granted to them and use their own doors.
+OUTSIDE_ROLES = frozenset({DEALER, SUB_DEALER, AUDITOR, DATA_CONTRACTOR})
+
+_ROLE_SOURCE = {
+    DEALER: Source.DEALER,
+    SUB_DEALER: Source.SUB_DEALER,
+    AUDITOR: Source.AUDITOR,
+    DATA_CONTRACTOR: Source.CONTRACTOR,
+}
+
+
+def role_label(code: str) -> str:
+    return str(ROLE_LABELS.get(code, code))
+
+
+def source_for_user(user) -> Source:
+    """The provenance Source of values a user writes (staff unless an outside role)."""
+    if user is None:
+        return Source.SYSTEM
+    for role in user.role_codes:
+        if role in _ROLE_SOURCE:
+            return _ROLE_SOURCE[role]
+    return Source.STAFF

@@ -1,0 +1,1 @@
+"""API key authentication: ``Authorization: Api-Key <key>``; see crm.core.models.ApiKey."""

@@ -1,0 +1,53 @@
+"""The main menu: groups of links, each shown only to users with its permission."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None = None  # None: every logged-in user
+    staff_only: bool = False  # only for staff (not dealers, auditors, contractors)
+    admin_only: bool = False  # Django admin users only
+
+    def visible_to(self, user) -> bool:
+        if self.admin_only and not user.is_staff:
+            return False
+        if self.staff_only and user.is_outside_party:
+            return False
+        return self.permission is None or user.has_perm(self.permission)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str
+    items: list[NavItem] = field(default_factory=list)
+
+
+MENU: list[NavGroup] = [
+    NavGroup(
+        _("Administration"),
+        [
+            NavItem(_("Admin site"), "admin:index", admin_only=True),
+            NavItem(_("API documentation"), "api:docs", admin_only=True),
+        ],
+    ),
+]
+
+
+def menu_for(user) -> list[dict]:
+    """The groups and links this user may see, with resolved URLs."""
+    groups = []
+    for group in MENU:
+        links = [
+            {"label": item.label, "url": reverse(item.url_name)}
+            for item in group.items
+            if item.visible_to(user)
+        ]
+        if links:
+            groups.append({"label": group.label, "links": links})
+    return groups

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RefsConfig(AppConfig):
+    name = "crm.refs"
+    label = "refs"
+    verbose_name = _("Dictionaries")

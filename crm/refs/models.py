@@ -1,0 +1,98 @@
+"""Reference dictionaries (справочники). Geography first: country → district → region → city."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.audit import tracked
+
+
+class Dictionary(models.Model):
+    """Common fields of every dictionary: a name, an external code for ERP sync, a switch."""
+
+    name = models.CharField(_("name"), max_length=200)
+    external_code = models.CharField(
+        _("external code"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The key of this value in the ERP (1C); used by the nightly sync."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def _unique_external_code(model_name: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["external_code"],
+        condition=~models.Q(external_code=""),
+        name=f"refs_{model_name}_external_code_uniq",
+    )
+
+
+@tracked()
+class Country(Dictionary):
+    """A country."""
+
+    iso_code = models.CharField(_("ISO code"), max_length=2, unique=True)
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [_unique_external_code("country")]
+
+
+@tracked()
+class FederalDistrict(Dictionary):
+    """A federal district (федеральный округ)."""
+
+    country = models.ForeignKey(
+        Country, verbose_name=_("country"), on_delete=models.PROTECT, related_name="districts"
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("federal district")
+        verbose_name_plural = _("federal districts")
+        constraints = [_unique_external_code("federaldistrict")]
+
+
+@tracked()
+class Region(Dictionary):
+    """A region (субъект РФ); scoped rows carry its id as region_id."""
+
+    district = models.ForeignKey(
+        FederalDistrict,
+        verbose_name=_("federal district"),
+        on_delete=models.PROTECT,
+        related_name="regions",
+    )
+    code = models.CharField(
+        _("region code"), max_length=3, unique=True, help_text=_("Two-digit subject code, e.g. 77.")
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [_unique_external_code("region")]
+
+
+@tracked()
+class City(Dictionary):
+    """A city or town."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="cities"
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        constraints = [
+            _unique_external_code("city"),
+            models.UniqueConstraint(fields=["region", "name"], name="refs_city_region_name_uniq"),
+        ]
