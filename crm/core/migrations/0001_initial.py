@@ -10,97 +10,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hostname', models.CharField(max_length=255, unique=True, verbose_name='host name')),
-                ('seen_at', models.DateTimeField(verbose_name='last seen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hostname",
+                    models.CharField(max_length=255, unique=True, verbose_name="host name"),
+                ),
+                ("seen_at", models.DateTimeField(verbose_name="last seen")),
             ],
             options={
-                'verbose_name': 'worker heartbeat',
-                'verbose_name_plural': 'worker heartbeats',
+                "verbose_name": "worker heartbeat",
+                "verbose_name_plural": "worker heartbeats",
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=8, unique=True, verbose_name='prefix')),
-                ('key_hash', models.CharField(editable=False, max_length=64, verbose_name='key hash')),
-                ('scopes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), blank=True, default=list, size=None, verbose_name='scopes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_keys', to=settings.AUTH_USER_MODEL, verbose_name='service user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "prefix",
+                    models.CharField(
+                        editable=False, max_length=8, unique=True, verbose_name="prefix"
+                    ),
+                ),
+                (
+                    "key_hash",
+                    models.CharField(editable=False, max_length=64, verbose_name="key hash"),
+                ),
+                (
+                    "scopes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=50),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="scopes",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last used"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_keys",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="service user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'verbose_name_plural': 'API keys',
+                "verbose_name": "API key",
+                "verbose_name_plural": "API keys",
             },
         ),
         migrations.CreateModel(
-            name='ApiKeyEvent',
+            name="ApiKeyEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=8, verbose_name='prefix')),
-                ('key_hash', models.CharField(editable=False, max_length=64, verbose_name='key hash')),
-                ('scopes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=50), blank=True, default=list, size=None, verbose_name='scopes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='core.apikey')),
-                ('user', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='service user')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("prefix", models.CharField(editable=False, max_length=8, verbose_name="prefix")),
+                (
+                    "key_hash",
+                    models.CharField(editable=False, max_length=64, verbose_name="key hash"),
+                ),
+                (
+                    "scopes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=50),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="scopes",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="core.apikey",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="service user",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_name', models.CharField(max_length=200, verbose_name='task')),
-                ('args', models.JSONField(blank=True, default=list, verbose_name='arguments')),
-                ('kwargs', models.JSONField(blank=True, default=dict, verbose_name='keyword arguments')),
-                ('queue', models.CharField(default='default', max_length=50, verbose_name='queue')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='created')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("task_name", models.CharField(max_length=200, verbose_name="task")),
+                ("args", models.JSONField(blank=True, default=list, verbose_name="arguments")),
+                (
+                    "kwargs",
+                    models.JSONField(blank=True, default=dict, verbose_name="keyword arguments"),
+                ),
+                ("queue", models.CharField(default="default", max_length=50, verbose_name="queue")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="created"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent")),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
             ],
             options={
-                'verbose_name': 'outbox message',
-                'verbose_name_plural': 'outbox messages',
-                'indexes': [models.Index(condition=models.Q(('sent_at__isnull', True)), fields=['created_at'], name='core_outbox_unsent')],
+                "verbose_name": "outbox message",
+                "verbose_name_plural": "outbox messages",
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("sent_at__isnull", True)),
+                        fields=["created_at"],
+                        name="core_outbox_unsent",
+                    )
+                ],
             },
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (NEW."created_at", NEW."expires_at", NEW."id", NEW."key_hash", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."user_id"); RETURN NULL;', hash='d2217774d0ea5a800b2796bbe080f342730504f1', operation='INSERT', pgid='pgtrigger_insert_insert_2ea22', table='core_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (NEW."created_at", NEW."expires_at", NEW."id", NEW."key_hash", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."user_id"); RETURN NULL;',
+                    hash="d2217774d0ea5a800b2796bbe080f342730504f1",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_2ea22",
+                    table="core_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."expires_at" IS DISTINCT FROM (NEW."expires_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."key_hash" IS DISTINCT FROM (NEW."key_hash") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scopes" IS DISTINCT FROM (NEW."scopes") OR OLD."user_id" IS DISTINCT FROM (NEW."user_id"))', func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (NEW."created_at", NEW."expires_at", NEW."id", NEW."key_hash", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."user_id"); RETURN NULL;', hash='a7662c37bf9ab895476e0dc96826b23c284e0ef1', operation='UPDATE', pgid='pgtrigger_update_update_31173', table='core_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."expires_at" IS DISTINCT FROM (NEW."expires_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."key_hash" IS DISTINCT FROM (NEW."key_hash") OR OLD."name" IS DISTINCT FROM (NEW."name") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."scopes" IS DISTINCT FROM (NEW."scopes") OR OLD."user_id" IS DISTINCT FROM (NEW."user_id"))',
+                    func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (NEW."created_at", NEW."expires_at", NEW."id", NEW."key_hash", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."scopes", NEW."user_id"); RETURN NULL;',
+                    hash="a7662c37bf9ab895476e0dc96826b23c284e0ef1",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_31173",
+                    table="core_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='apikey',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (OLD."created_at", OLD."expires_at", OLD."id", OLD."key_hash", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scopes", OLD."user_id"); RETURN NULL;', hash='4072ede7b2a7e9140abced85edbbc80d091bd2b7', operation='DELETE', pgid='pgtrigger_delete_delete_61faa', table='core_apikey', when='AFTER')),
+            model_name="apikey",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "core_apikeyevent" ("created_at", "expires_at", "id", "key_hash", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "scopes", "user_id") VALUES (OLD."created_at", OLD."expires_at", OLD."id", OLD."key_hash", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."prefix", OLD."revoked_at", OLD."scopes", OLD."user_id"); RETURN NULL;',
+                    hash="4072ede7b2a7e9140abced85edbbc80d091bd2b7",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_61faa",
+                    table="core_apikey",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,60 +17,153 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Download',
+            name="Download",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('file', models.FileField(max_length=500, upload_to=crm.notifications.models.download_path, verbose_name='file')),
-                ('content_type', models.CharField(max_length=100, verbose_name='content type')),
-                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size, bytes')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('expires_at', models.DateTimeField(verbose_name='available until')),
-                ('downloaded_at', models.DateTimeField(blank=True, null=True, verbose_name='downloaded')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='downloads', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=500,
+                        upload_to=crm.notifications.models.download_path,
+                        verbose_name="file",
+                    ),
+                ),
+                ("content_type", models.CharField(max_length=100, verbose_name="content type")),
+                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size, bytes")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="available until")),
+                (
+                    "downloaded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="downloaded"),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="downloads",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'download',
-                'verbose_name_plural': 'downloads',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['owner', '-created_at'], name='download_owner')],
+                "verbose_name": "download",
+                "verbose_name_plural": "downloads",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["owner", "-created_at"], name="download_owner")],
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=64, verbose_name='event type')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('body', models.TextField(blank=True, verbose_name='text')),
-                ('url', models.CharField(blank=True, max_length=500, verbose_name='link')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mailed')),
-                ('in_app', models.BooleanField(default=True, verbose_name='shown in the app')),
-                ('pending_digest', models.BooleanField(default=False, verbose_name='waiting for the digest')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='recipient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=64, verbose_name="event type")),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("body", models.TextField(blank=True, verbose_name="text")),
+                ("url", models.CharField(blank=True, max_length=500, verbose_name="link")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="read")),
+                (
+                    "emailed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="e-mailed"),
+                ),
+                ("in_app", models.BooleanField(default=True, verbose_name="shown in the app")),
+                (
+                    "pending_digest",
+                    models.BooleanField(default=False, verbose_name="waiting for the digest"),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="recipient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification',
-                'verbose_name_plural': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('in_app', True)), fields=['recipient', '-created_at'], name='notif_inbox'), models.Index(condition=models.Q(('in_app', True), ('read_at__isnull', True)), fields=['recipient'], name='notif_unread'), models.Index(condition=models.Q(('pending_digest', True)), fields=['recipient'], name='notif_digest')],
+                "verbose_name": "notification",
+                "verbose_name_plural": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("in_app", True)),
+                        fields=["recipient", "-created_at"],
+                        name="notif_inbox",
+                    ),
+                    models.Index(
+                        condition=models.Q(("in_app", True), ("read_at__isnull", True)),
+                        fields=["recipient"],
+                        name="notif_unread",
+                    ),
+                    models.Index(
+                        condition=models.Q(("pending_digest", True)),
+                        fields=["recipient"],
+                        name="notif_digest",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(max_length=64, verbose_name='event type')),
-                ('delivery', models.CharField(choices=[('app', 'In the app'), ('email', 'By e-mail'), ('both', 'In the app and by e-mail'), ('none', 'Nowhere')], max_length=8, verbose_name='delivery')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_type", models.CharField(max_length=64, verbose_name="event type")),
+                (
+                    "delivery",
+                    models.CharField(
+                        choices=[
+                            ("app", "In the app"),
+                            ("email", "By e-mail"),
+                            ("both", "In the app and by e-mail"),
+                            ("none", "Nowhere"),
+                        ],
+                        max_length=8,
+                        verbose_name="delivery",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
-                'constraints': [models.UniqueConstraint(fields=('user', 'event_type'), name='notif_pref_user_event')],
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "event_type"), name="notif_pref_user_event"
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,68 @@
+"""The cast of users and shared fixtures: real PostgreSQL, real Redis, headless Chromium."""
+
+import os
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import TEST_PASSWORD, UserFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests
+# are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def make_user(db):
+    """Build a user: make_user(role="sales_manager", username="anna", ...)."""
+    return UserFactory
+
+
+@pytest.fixture
+def sales_manager(make_user):
+    return make_user(username="manager", role="sales_manager")
+
+
+@pytest.fixture
+def dealer_user(make_user):
+    return make_user(username="dealer", role="dealer")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    """An administrator: Django admin access, and a second factor is required."""
+    return make_user(username="admin", role="administrator", is_staff=True, is_superuser=True)
+
+
+def add_totp_device(user, *, confirmed=True) -> TOTPDevice:
+    return TOTPDevice.objects.create(user=user, name="default", confirmed=confirmed)
+
+
+def totp_token(device: TOTPDevice) -> str:
+    """The code the user's authenticator app shows right now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
