@@ -1,0 +1,20 @@
+"""The home page every user lands on after login."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from crm.accounts import roles, selectors
+from crm.notifications.selectors import latest_notifications
+
+
+@login_required
+def home(request):
+    """Who I am in the company, my team and my latest notifications."""
+    me = selectors.user_with_org(request.user.pk)
+    context = {
+        "me": me,
+        "role_labels": [roles.role_label(code) for code in sorted(request.user.role_codes)],
+        "team": [] if request.user.is_outside_party else selectors.user_team(me),
+        "notifications": latest_notifications(request.user, limit=5),
+    }
+    return render(request, "accounts/home.html", context)

@@ -1,0 +1,14 @@
+"""Periodic tasks of the notifications app, seeded into Celery beat by `sync_schedules`."""
+
+SCHEDULES = [
+    {
+        "name": "Daily notification digest",
+        "task": "notifications.send_digests",
+        "crontab": {"minute": "0", "hour": "8"},
+    },
+    {
+        "name": "Delete expired downloads",
+        "task": "notifications.purge_downloads",
+        "crontab": {"minute": "30", "hour": "3"},
+    },
+]

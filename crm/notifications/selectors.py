@@ -1,0 +1,21 @@
+"""Reads of the inbox and downloads, always of the asking user's own rows."""
+
+from django.utils import timezone
+
+from crm.notifications.models import Download, Notification
+
+
+def inbox(user):
+    return Notification.objects.filter(recipient=user, in_app=True)
+
+
+def latest_notifications(user, *, limit: int = 5) -> list[Notification]:
+    return list(inbox(user)[:limit])
+
+
+def unread_count(user) -> int:
+    return inbox(user).filter(read_at__isnull=True).count()
+
+
+def user_downloads(user):
+    return Download.objects.filter(owner=user, expires_at__gt=timezone.now())
