@@ -54,8 +54,10 @@ def dealer_user(make_user):
 
 @pytest.fixture
 def admin_user(make_user):
-    """An administrator: Django admin access, and a second factor is required."""
-    return make_user(username="admin", role="administrator", is_staff=True, is_superuser=True)
+    """An administrator: Django admin access, with a TOTP device (a second factor is required)."""
+    user = make_user(username="admin", role="administrator", is_staff=True, is_superuser=True)
+    add_totp_device(user)
+    return user
 
 
 def add_totp_device(user, *, confirmed=True) -> TOTPDevice:
@@ -66,3 +68,29 @@ def totp_token(device: TOTPDevice) -> str:
     """The code the user's authenticator app shows right now."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own, on a free port; stopped by PID afterwards."""
+    from tests.services import PrivateRedis
+
+    server = PrivateRedis(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def logged_in(client):
+    """client.force_login that also passes the second factor where the user has one."""
+
+    def login(user):
+        client.force_login(user)
+        device = user.totpdevice_set.filter(confirmed=True).first()
+        if device is not None:
+            session = client.session
+            session["otp_device_id"] = device.persistent_id
+            session.save()
+        return client
+
+    return login

@@ -30,7 +30,7 @@ class Command(BaseCommand):
         if action == "extract":
             self.extract()
         else:
-            self.check()
+            self.check_catalogue()
 
     def catalogues(self, language: str) -> list[Path]:
         base = Path(settings.LOCALE_PATHS[0]) / language / "LC_MESSAGES"
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             subprocess.run(["msgen", "--no-wrap", str(po), "-o", str(po)], check=True)  # noqa: S603,S607
         self.stdout.write("Catalogues extracted.")
 
-    def check(self):
+    def check_catalogue(self):
         problems = []
         for po in self.catalogues("ru"):
             for flag, label in (("--untranslated", "untranslated"), ("--only-fuzzy", "fuzzy")):
