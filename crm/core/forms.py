@@ -5,6 +5,8 @@ from django import forms
 
 def style_fields(form: forms.BaseForm) -> None:
     """Give every widget the Bootstrap class it needs; errors mark the field invalid."""
+    # Read errors only if validation already ran: form.errors would run it too early.
+    errors = form._errors or {}
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput):
@@ -13,7 +15,7 @@ def style_fields(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
+        if name in errors:
             css += " is-invalid"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
