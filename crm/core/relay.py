@@ -53,6 +53,11 @@ def _connection(timeout: float) -> Connection:
             **app.conf.broker_transport_options,
             "socket_timeout": timeout,
             "socket_connect_timeout": timeout,
+            # kombu's default channel retries the connection; a request must not wait.
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0,
+            "interval_max": 0,
         },
     )
 

@@ -8,7 +8,10 @@ from crm.accounts.demo import demo_logins
 
 
 class Command(BaseCommand):
-    help = "Print the demo users with their passwords and TOTP secrets as JSON."
+    help = (
+        "Print the demo users as a JSON list of {username, password, role, totp_secret_hex}; "
+        "totp_secret_hex is null for users without a second factor."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="JSON output (the only format).")

@@ -1,0 +1,79 @@
+"""Load the demo data: geography, org structure, one user per role. Safe to run again.
+
+Each app with demo data provides ``<app>/demo.py`` with ``seed(scale=...)`` returning its row
+counts; they run in the order of DEMO_APPS, in one transaction, under a "system / task" audit
+context. Later features add their app to DEMO_APPS.
+"""
+
+import base64
+import io
+import json
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from crm.accounts.demo import demo_logins
+from crm.accounts.roles import role_label
+from crm.core.audit import audit_context
+from crm.core.choices import Channel, Source
+
+DEMO_APPS = ["crm.refs", "crm.accounts"]
+
+
+def totp_secret_base32(secret_hex: str) -> str:
+    """The secret as an authenticator app takes it (RFC 4648 base32, no padding)."""
+    return base64.b32encode(bytes.fromhex(secret_hex)).decode().rstrip("=")
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the demo data (idempotent: a second run creates nothing) and print "
+        "the demo logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--scale",
+            choices=["ci", "full"],
+            default="ci",
+            help=(
+                "Data volume. Today both scales load the same data (geography, org structure, "
+                "users); 'full' will add benchmark-sized clients and outlets when those exist."
+            ),
+        )
+        parser.add_argument(
+            "--quiet", action="store_true", help="Print nothing (not even the demo logins)."
+        )
+
+    def handle(self, *args, scale, quiet, **options):
+        with audit_context(source=Source.SYSTEM, channel=Channel.TASK, command="seed_demo"):
+            with transaction.atomic():
+                for app in DEMO_APPS:
+                    counts = import_string(f"{app}.demo.seed")(scale=scale)
+                    if not quiet:
+                        self.stdout.write(f"{app}: {json.dumps(counts, ensure_ascii=False)}")
+            if "sync_schedules" in get_commands():
+                out = io.StringIO() if quiet else self.stdout
+                call_command("sync_schedules", verbosity=0 if quiet else 1, stdout=out)
+        if not quiet:
+            self.print_logins()
+
+    def print_logins(self):
+        rows = [
+            (
+                entry["username"],
+                role_label(entry["role"]),
+                entry["password"],
+                totp_secret_base32(entry["totp_secret_hex"]) if entry["totp_secret_hex"] else "",
+            )
+            for entry in demo_logins()
+        ]
+        header = ("username", "role", "password", "TOTP secret (base32)")
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo logins:"))
+        for row in [header, *rows]:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            self.stdout.write("  ".join([*cells, row[3]]).rstrip())
