@@ -31,6 +31,22 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, started with a MEDIA_URL placeholder: Django's test server
+    cannot parse MEDIA_URL = None (our files have no public URL), and no view answers there."""
+    from django.test import override_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv(
+        "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
+    )
+    with override_settings(MEDIA_URL="/__no-public-media__/"):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def password():
     return TEST_PASSWORD
@@ -55,7 +71,7 @@ def dealer_user(make_user):
 @pytest.fixture
 def admin_user(make_user):
     """An administrator: Django admin access, with a TOTP device (a second factor is required)."""
-    user = make_user(username="admin", role="administrator", is_staff=True, is_superuser=True)
+    user = make_user(username="root", role="administrator", is_staff=True, is_superuser=True)
     add_totp_device(user)
     return user
 

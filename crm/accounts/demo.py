@@ -208,7 +208,7 @@ def _seed_user(spec: DemoUser, *, positions, users, password_hash) -> User:
             "password": password_hash,
         },
     )
-    user.groups.set([Group.objects.get(name=spec.role)])
+    user.groups.set([Group.objects.get_or_create(name=spec.role)[0]])
     if needs_second_factor(spec):
         TOTPDevice.objects.update_or_create(
             user=user,

@@ -63,3 +63,6 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+from crm.core import admin_api  # noqa: E402, F401  (the API key admin, owned by the API area)

@@ -71,7 +71,7 @@ def test_a_successful_login_resets_the_failure_count(client, sales_manager, pass
 
 class TestSecondFactor:
     def test_an_administrator_reaches_nothing_before_the_code(self, client, admin_user, password):
-        post_login(client, "admin", password)
+        post_login(client, "root", password)
         response = client.get("/")
         assert response.status_code == 302
         assert response.url == reverse("accounts:otp_verify")
@@ -79,14 +79,14 @@ class TestSecondFactor:
         assert client.get("/notifications/", HTTP_HX_REQUEST="true").status_code == 403
 
     def test_a_wrong_code_is_rejected(self, client, admin_user, password):
-        post_login(client, "admin", password)
+        post_login(client, "root", password)
         response = client.post(reverse("accounts:otp_verify"), {"token": "000000"})
         assert response.status_code == 200
         assert "Код неверный" in response.content.decode()
         assert client.get("/").status_code == 302
 
     def test_the_right_code_lets_the_administrator_in(self, client, admin_user, password):
-        post_login(client, "admin", password)
+        post_login(client, "root", password)
         device = admin_user.totpdevice_set.get()
         response = client.post(reverse("accounts:otp_verify"), {"token": totp_token(device)})
         assert response.status_code == 302
@@ -111,7 +111,7 @@ class TestSecondFactor:
     def test_a_user_with_a_device_cannot_enrol_a_new_one_before_the_code(
         self, client, admin_user, password
     ):
-        post_login(client, "admin", password)
+        post_login(client, "root", password)
         response = client.get(reverse("accounts:otp_setup"))
         assert response.url == reverse("accounts:otp_verify")
 
@@ -128,7 +128,7 @@ class TestSecondFactor:
         assert client.get("/").url == reverse("accounts:otp_verify")
 
     def test_repeated_wrong_codes_are_throttled(self, client, admin_user, password):
-        post_login(client, "admin", password)
+        post_login(client, "root", password)
         for _ in range(3):
             client.post(reverse("accounts:otp_verify"), {"token": "000000"})
         device = admin_user.totpdevice_set.get()

@@ -1,0 +1,14 @@
+"""The scopes an API key can hold. A view declares the scopes it needs in ``required_scopes``.
+
+Add a scope here when a new endpoint group appears; the admin offers exactly these choices.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+SCOPES = {
+    "refs:read": _("Read reference dictionaries (geography)"),
+}
+
+
+def scope_choices() -> list[tuple[str, str]]:
+    return list(SCOPES.items())
