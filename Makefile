@@ -82,10 +82,10 @@ pytest: install messages db
 smoke: install static messages db
 	$(PHASE) "make run smoke" $(PY) scripts/smoke_run.py
 
-bench: install messages db
+bench: install static messages db
 	$(PY) -m bench.run --scale $(SCALE)
 
-bench-smoke: install messages db
+bench-smoke: install static messages db
 	$(PHASE) "bench smoke" $(PY) -m bench.run --scale ci --smoke
 
 clean:

@@ -1,0 +1,318 @@
+"""The benchmark runner: `make bench SCALE=ci|full` (or `python -m bench.run --scale ...`).
+
+Each scenario measures server time through the whole Django stack (middleware included) and
+compares it with baselines measured in the same run: the raw SQL the page needs, replayed
+through the same connection, plus a hello-world view. Results go to bench/results/<scale>.json
+and .md. `--smoke` (run by `make test`) checks only query ceilings and the JSON schema.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TARGET_SCALE = "full"
+
+
+@dataclass
+class Result:
+    """The figures of one scenario, as written to the JSON report."""
+
+    scenario: str
+    n: int
+    p50_ms: float
+    p95_ms: float
+    queries: int
+    query_ceiling: int
+    rows_per_s: float | None
+    peak_rss_mb: float
+    row_counts: dict
+    baseline_name: str
+    baseline_ms: float
+    ratio: float
+    target: dict
+    passed: bool
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+REQUIRED_KEYS = set(Result.__dataclass_fields__)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(q * (len(ordered) - 1)))
+    return ordered[index]
+
+
+def time_requests(client, path: str, n: int) -> list[float]:
+    timings = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return timings
+
+
+def replay_sql(captured, repeats: int = 7) -> float:
+    """Sum of the medians of each captured statement re-executed raw (ms)."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for query in captured:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            runs = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                cursor.execute(sql)
+                cursor.fetchall()
+                runs.append((time.perf_counter() - started) * 1000)
+            total += statistics.median(runs)
+    return total
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def page_scenario(name, client, path, *, n, query_ceiling, target, scale, row_counts):
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    time_requests(client, path, 5)  # warm-up
+    reset_queries()  # each request resets the log; capture from an empty one
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path)
+    queries = list(captured.captured_queries)  # the log is reset by the next request
+    timings = time_requests(client, path, n)
+    hello = time_requests(client, "/healthz", n)
+    sql_ms = replay_sql(queries)
+    baseline = statistics.median(hello) + sql_ms
+    p50 = statistics.median(timings)
+    ratio = p50 / baseline if baseline else 0.0
+    passed = (
+        scale == TARGET_SCALE
+        and p50 <= target["p50_ms"]
+        and len(queries) <= query_ceiling
+        and ratio <= target["ratio"]
+    )
+    return Result(
+        scenario=name,
+        n=n,
+        p50_ms=round(p50, 2),
+        p95_ms=round(percentile(timings, 0.95), 2),
+        queries=len(queries),
+        query_ceiling=query_ceiling,
+        rows_per_s=None,
+        peak_rss_mb=round(peak_rss_mb(), 1),
+        row_counts=row_counts,
+        baseline_name="hello-world view (/healthz, full middleware) p50 + raw SQL replay",
+        baseline_ms=round(baseline, 3),
+        ratio=round(ratio, 2),
+        target=target,
+        passed=passed,
+        extra={"hello_p50_ms": round(statistics.median(hello), 3), "sql_ms": round(sql_ms, 3)},
+    )
+
+
+def scenarios(scale: str, smoke: bool) -> list[Result]:
+    from django.test import Client
+
+    from crm.accounts.models import User
+    from crm.notifications.models import Notification
+    from crm.notifications.services import notify_many
+
+    n = 20 if smoke else 300
+    regional = User.objects.get(username="regional")
+    if not Notification.objects.filter(recipient=regional).exists():
+        notify_many([regional] * 30, "system.announcement", title="Объявление для замера")
+    counts = {
+        "users": User.objects.count(),
+        "notifications": Notification.objects.filter(recipient=regional).count(),
+    }
+    client = Client()
+    client.force_login(regional)
+    anonymous = Client()
+    target = {"p50_ms": 25, "ratio": 2.0}
+    return [
+        page_scenario(
+            "login_page",
+            anonymous,
+            "/login/",
+            n=n,
+            query_ceiling=2,
+            target=target,
+            scale=scale,
+            row_counts=counts,
+        ),
+        page_scenario(
+            "staff_home",
+            client,
+            "/",
+            n=n,
+            query_ceiling=8,
+            target=target,
+            scale=scale,
+            row_counts=counts,
+        ),
+        page_scenario(
+            "notification_inbox",
+            client,
+            "/notifications/",
+            n=n,
+            query_ceiling=8,
+            target=target,
+            scale=scale,
+            row_counts=counts,
+        ),
+    ]
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        memory_kb = 0
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+    }
+
+
+def git_sha() -> str:
+    result = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() or "unknown"
+
+
+def prepare_database(scale: str) -> None:
+    """The benchmark's own database, seeded at the requested scale."""
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'crm_bench'")
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("crm_bench")))
+    conn.close()
+
+
+def write_reports(report: dict, out_dir: Path, scale: str) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{scale}.json"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    lines = [
+        f"# Benchmarks, scale {scale}",
+        "",
+        f"Date: {report['date']}  ",
+        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+        f"{report['machine']['ram_gb']} GB RAM; commit {report['git_sha']}",
+        "",
+        "| scenario | n | p50 ms | p95 ms | queries (ceiling) | baseline ms | ratio | target | "
+        "peak RSS MB | pass |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["scenarios"]:
+        lines.append(
+            f"| {r['scenario']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | "
+            f"{r['queries']} ({r['query_ceiling']}) | {r['baseline_ms']} | {r['ratio']} | "
+            f"p50 ≤ {r['target']['p50_ms']} ms, ratio ≤ {r['target']['ratio']} | "
+            f"{r['peak_rss_mb']} | {r['passed']} |"
+        )
+    lines += ["", f"`pass` is false below the target scale ({TARGET_SCALE})."]
+    (out_dir / f"{scale}.md").write_text("\n".join(lines) + "\n")
+    return json_path
+
+
+def check_schema(report: dict) -> list[str]:
+    problems = []
+    for key in ("date", "machine", "scale", "git_sha", "scenarios"):
+        if key not in report:
+            problems.append(f"missing {key}")
+    for r in report.get("scenarios", []):
+        missing = REQUIRED_KEYS - set(r)
+        if missing:
+            problems.append(f"{r.get('scenario')}: missing {sorted(missing)}")
+        elif r["queries"] > r["query_ceiling"]:
+            problems.append(f"{r['scenario']}: {r['queries']} queries > {r['query_ceiling']}")
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["ci", "full"], default="ci")
+    parser.add_argument("--smoke", action="store_true", help="few iterations; gate on queries")
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/crm_bench"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    prepare_database(args.scale)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", scale=args.scale, quiet=True)
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    results = scenarios(args.scale, args.smoke)
+    report = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "scale": args.scale,
+        "smoke": args.smoke,
+        "git_sha": git_sha(),
+        "versions": {"django": django.get_version()},
+        "scenarios": [asdict(r) for r in results],
+    }
+    out_dir = Path(os.environ.get("BENCH_OUT", RESULTS / ("tmp" if args.smoke else "")))
+    path = write_reports(report, out_dir, args.scale)
+    problems = check_schema(json.loads(path.read_text()))
+    for r in results:
+        print(
+            f"{r.scenario:<20} p50 {r.p50_ms:>7} ms  p95 {r.p95_ms:>7} ms  "
+            f"queries {r.queries}/{r.query_ceiling}  ratio {r.ratio}  pass {r.passed}"
+        )
+    print(f"written: {path}")
+    if problems:
+        print("bench smoke failed:\n" + "\n".join(problems))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
