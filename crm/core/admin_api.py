@@ -88,7 +88,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
         messages.success(request, _("API keys revoked: %(count)d.") % {"count": revoked})
 
 
-if admin.site.is_registered(ApiKey):
-    # crm/core/admin.py registered a first version; this one replaces it.
-    admin.site.unregister(ApiKey)
 admin.site.register(ApiKey, ApiKeyAdmin)
