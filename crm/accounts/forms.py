@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crm.accounts.models import User
+from crm.accounts.models import TIME_ZONE_CHOICES, User
 from crm.core.forms import StyledFormMixin
 
 
@@ -49,8 +49,33 @@ class TokenForm(StyledFormMixin, forms.Form):
         return token
 
 
+# Russia's eleven time zones first, by the city people know them by.
+RUSSIAN_TIME_ZONES = [
+    ("Europe/Kaliningrad", _("Kaliningrad (UTC+2)")),
+    ("Europe/Moscow", _("Moscow (UTC+3)")),
+    ("Europe/Samara", _("Samara (UTC+4)")),
+    ("Asia/Yekaterinburg", _("Yekaterinburg (UTC+5)")),
+    ("Asia/Omsk", _("Omsk (UTC+6)")),
+    ("Asia/Novosibirsk", _("Novosibirsk (UTC+7)")),
+    ("Asia/Krasnoyarsk", _("Krasnoyarsk (UTC+7)")),
+    ("Asia/Irkutsk", _("Irkutsk (UTC+8)")),
+    ("Asia/Yakutsk", _("Yakutsk (UTC+9)")),
+    ("Asia/Vladivostok", _("Vladivostok (UTC+10)")),
+    ("Asia/Magadan", _("Magadan (UTC+11)")),
+    ("Asia/Kamchatka", _("Kamchatka (UTC+12)")),
+]
+
+
+def time_zone_choices():
+    russian = {name for name, _label in RUSSIAN_TIME_ZONES}
+    others = [(name, name) for name, _label in TIME_ZONE_CHOICES if name not in russian]
+    return [(_("Russia"), RUSSIAN_TIME_ZONES), (_("Other time zones"), others)]
+
+
 class ProfileForm(StyledFormMixin, forms.ModelForm):
     """The preferences a user sets for themselves."""
+
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
 
     class Meta:
         model = User
