@@ -1,5 +1,7 @@
 """Reads about users used by several pages."""
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from crm.accounts.models import User
 
 
@@ -15,3 +17,8 @@ def user_team(user: User) -> list[User]:
 def user_with_org(user_id: int) -> User:
     """The user with position, org unit and line manager loaded in one query."""
     return User.objects.select_related("position__org_unit", "manager__position").get(pk=user_id)
+
+
+def user_confirmed_otp_device(user: User) -> TOTPDevice | None:
+    """The user's authenticator (the oldest confirmed TOTP device), if any."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from crm.notifications.models import Download, Notification
+from crm.notifications.models import Download, Notification, NotificationPreference
 
 
 def inbox(user):
@@ -19,3 +19,10 @@ def unread_count(user) -> int:
 
 def user_downloads(user):
     return Download.objects.filter(owner=user, expires_at__gt=timezone.now())
+
+
+def user_deliveries(user) -> dict[str, str]:
+    """The user's chosen delivery per event type (types not chosen are absent)."""
+    return dict(
+        NotificationPreference.objects.filter(user=user).values_list("event_type", "delivery")
+    )

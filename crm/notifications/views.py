@@ -12,7 +12,6 @@ from django.views.decorators.http import require_POST
 from crm.core.outbox import enqueue
 from crm.notifications import selectors, services
 from crm.notifications.forms import PreferencesForm
-from crm.notifications.models import NotificationPreference
 
 
 @login_required
@@ -70,11 +69,7 @@ def mark_all_read(request):
 
 @login_required
 def preferences(request):
-    current = dict(
-        NotificationPreference.objects.filter(user=request.user).values_list(
-            "event_type", "delivery"
-        )
-    )
+    current = selectors.user_deliveries(request.user)
     form = PreferencesForm(
         request.POST or None,
         current=current,

@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crm.accounts import services
+from crm.accounts import selectors, services
 from crm.accounts.forms import (
     LoginForm,
     PasswordChangeForm,
@@ -59,16 +58,12 @@ class LogoutView(auth_views.LogoutView):
     http_method_names = ["post", "options"]
 
 
-def _confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
-
-
 @login_required
 def otp_verify(request):
     """The second step of login: a code from the authenticator app."""
     if request.user.is_verified():
         return redirect(_safe_next(request, reverse("accounts:home")))
-    device = _confirmed_device(request.user)
+    device = selectors.user_confirmed_otp_device(request.user)
     if device is None:
         return redirect("accounts:otp_setup")
     form = TokenForm(request.POST or None)
