@@ -20,12 +20,11 @@ help:
 	$(PIP) install --quiet --upgrade "pip>=25.1"
 
 $(STAMP): pyproject.toml .venv/bin/python
-	$(PIP) install --quiet --upgrade "pip>=25.1"
-	$(PIP) install --quiet --group base --group dev
+	scripts/phase.sh "pip install" sh -c '$(PIP) install --quiet --upgrade "pip>=25.1" && $(PIP) install --quiet --group base --group dev'
 	touch $(STAMP)
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	scripts/phase.sh "npm ci" npm ci --no-audit --no-fund --loglevel=error
 
 install: $(STAMP) node_modules/.package-lock.json system-deps
 
