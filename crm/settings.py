@@ -319,6 +319,9 @@ SPECTACULAR_SETTINGS = {
 # Events are browsed in the admin under "Events"; context (user, source, channel, request id)
 # is written by crm.core.audit.audit_context.
 PGHISTORY_ADMIN_ORDERING = "-pgh_created_at"
+# Triggers on Django's auto-created many-to-many tables (user groups and permissions, org unit
+# regions) cannot live in migrations; pgtrigger installs them after every `migrate`.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 # --- import-export --------------------------------------------------------------------------
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
@@ -342,7 +345,7 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "pgtrigger": {"level": "WARNING"}},
 }
 
 # --- Demo -----------------------------------------------------------------------------------

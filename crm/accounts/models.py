@@ -9,7 +9,7 @@ from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts import roles
-from crm.core.audit import tracked
+from crm.core.audit import tracked, tracked_m2m
 
 
 class OrgUnitKind(models.TextChoices):
@@ -173,3 +173,13 @@ class User(AbstractUser):
     @property
     def email_for_notifications(self) -> str:
         return self.notification_email or self.email
+
+
+# Role and permission changes are writes too: record additions and removals of a user's groups
+# and permissions, and of an org unit's regions (the "setup audit").
+for _through, _related in (
+    (User.groups.through, "group_events"),
+    (User.user_permissions.through, "permission_events"),
+    (OrgUnit.regions.through, "region_events"),
+):
+    tracked_m2m(_through, related_name=_related)

@@ -39,3 +39,12 @@ def tracked(**options):
     return pghistory.track(
         pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options
     )
+
+
+def tracked_m2m(through_model, *, related_name: str):
+    """Record additions and removals of a many-to-many relation (its through model)."""
+    return pghistory.track(
+        pghistory.InsertEvent("add"),
+        pghistory.DeleteEvent("remove"),
+        obj_field=pghistory.ObjForeignKey(related_name=related_name),
+    )(through_model)

@@ -72,3 +72,29 @@ def test_a_dealers_write_is_audited_as_dealer(client, dealer_user):
 def test_passwords_are_not_copied_into_the_audit_trail(sales_manager):
     fields = {f.name for f in sales_manager.pgh_event_model._meta.fields}
     assert "password" not in fields
+
+
+def test_role_changes_are_audited(make_user):
+    from django.contrib.auth.models import Group
+
+    from crm.accounts.models import User
+
+    actor = make_user()
+    user = make_user()
+    group, _ = Group.objects.get_or_create(name="approver")
+    with audit_context(source=Source.STAFF, channel=Channel.WEB, user=actor):
+        user.groups.add(group)
+        user.groups.remove(group)
+    events = list(User.groups.through.pgh_event_model.objects.order_by("pgh_id"))
+    assert [e.pgh_label for e in events] == ["add", "remove"]
+    assert all(e.group_id == group.pk and e.user_id == user.pk for e in events)
+    assert events[0].pgh_context.metadata["user"] == actor.pk
+
+
+def test_an_org_units_regions_are_audited():
+    unit = OrgUnitFactory()
+    region = RegionFactory()
+    with audit_context(source=Source.STAFF, channel=Channel.WEB):
+        unit.regions.add(region)
+    (event,) = OrgUnit.regions.through.pgh_event_model.objects.all()
+    assert event.pgh_label == "add"
