@@ -63,3 +63,25 @@ def test_work_queued_while_redis_was_down_runs_once_it_is_back(
     assert wait_until(
         lambda: WorkerHeartbeat.objects.filter(hostname="ping:after-outage").exists()
     ), "the worker did not run the task after Redis came back"
+
+
+def test_work_queued_while_the_worker_is_killed_runs_on_the_next_worker(
+    private_redis, worker, settings
+):
+    import os
+    import signal
+
+    from django.db import transaction
+
+    assert wait_until(lambda: WorkerHeartbeat.objects.exists())
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its pool children, no warm shutdown
+    worker.wait(timeout=10)
+    with transaction.atomic():
+        enqueue("core.ping", "after-kill")
+    assert OutboxMessage.objects.get().sent_at is not None  # waiting in Redis, no consumer
+    time.sleep(1)
+    assert not WorkerHeartbeat.objects.filter(hostname="ping:after-kill").exists()
+    with celery_worker(broker_url=private_redis.url, database_url=database_url_of_tests()):
+        assert wait_until(
+            lambda: WorkerHeartbeat.objects.filter(hostname="ping:after-kill").exists()
+        ), "the task queued while no worker ran was lost"
