@@ -75,7 +75,7 @@ def time_zone_choices():
 class ProfileForm(StyledFormMixin, forms.ModelForm):
     """The preferences a user sets for themselves."""
 
-    time_zone = forms.ChoiceField(label=_("time zone"), choices=time_zone_choices)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 
     class Meta:
         model = User

@@ -1,8 +1,13 @@
 """Admin of the core: the task outbox and worker heartbeats (API keys: admin_api.py)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from crm.core.models import OutboxMessage, WorkerHeartbeat
+
+admin.site.site_header = _("Dealer CRM: administration")
+admin.site.site_title = _("Dealer CRM administration")
+admin.site.index_title = _("Settings and reference data")
 
 
 @admin.register(OutboxMessage)
