@@ -2,6 +2,7 @@
 
 import time
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -45,7 +46,9 @@ class SessionTimeoutMiddleware:
             if expired:
                 logout(request)
                 messages.info(request, _("Your session has expired, please log in again."))
-                return _redirect(request, f"{reverse(settings.LOGIN_URL)}?next={request.path}")
+                return _redirect(
+                    request, f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': request.path})}"
+                )
             if now - seen_at >= SEEN_WRITE_INTERVAL or SESSION_SEEN_AT not in session:
                 session[SESSION_SEEN_AT] = now
         return self.get_response(request)
