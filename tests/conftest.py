@@ -33,7 +33,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(request):
-    """pytest-django's live server, started with a MEDIA_URL placeholder: Django's test server
+    """pytest-django's live server, started with a stand-in MEDIA_URL: Django's test server
     cannot parse MEDIA_URL = None (our files have no public URL), and no view answers there."""
     from django.test import override_settings
     from pytest_django.live_server_helper import LiveServer
