@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     # third-party
     "pgtrigger",
     "pghistory",
@@ -73,11 +74,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_filters",
     # ours
     "crm.core",
     "crm.accounts",
     "crm.refs",
     "crm.notifications",
+    "crm.clients",
 ]
 
 MIDDLEWARE = [

@@ -135,6 +135,12 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Leave empty to receive notifications at your account e-mail."),
     )
+    export_daily_rows = models.PositiveIntegerField(
+        _("export quota, rows a day"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the default quota (the EXPORT_DAILY_ROWS setting)."),
+    )
     digest_enabled = models.BooleanField(
         _("daily digest"),
         default=False,
@@ -183,3 +189,66 @@ for _through, _related in (
     (OrgUnit.regions.through, "region_events"),
 ):
     tracked_m2m(_through, related_name=_related)
+
+
+class FieldAccess(models.IntegerChoices):
+    """A field policy's verdict; the lower value is the stricter (crm.core.access.FieldLevel)."""
+
+    HIDDEN = 0, _("Hidden")
+    READ_ONLY = 1, _("Read only")
+    EDITABLE = 2, _("Editable")
+
+
+@tracked()
+class FieldPolicy(models.Model):
+    """Which fields of a model a role or a position may see or edit (one row per field).
+
+    Where a role's and a position's policy both apply, the stricter wins. Fields without a
+    policy are editable for staff and hidden from outside roles.
+    """
+
+    model = models.CharField(_("model"), max_length=100, help_text=_("app_label.model_name"))
+    field = models.CharField(_("field"), max_length=100)
+    role = models.ForeignKey(
+        "auth.Group",
+        verbose_name=_("role"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="field_policies",
+    )
+    position = models.ForeignKey(
+        Position,
+        verbose_name=_("position"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="field_policies",
+    )
+    access = models.PositiveSmallIntegerField(_("access"), choices=FieldAccess.choices)
+
+    class Meta:
+        verbose_name = _("field policy")
+        verbose_name_plural = _("field policies")
+        ordering = ["model", "field"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__isnull=True, position__isnull=False)
+                | models.Q(role__isnull=False, position__isnull=True),
+                name="accounts_fieldpolicy_role_xor_position",
+            ),
+            models.UniqueConstraint(
+                fields=["model", "field", "role"],
+                condition=models.Q(role__isnull=False),
+                name="accounts_fieldpolicy_role_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["model", "field", "position"],
+                condition=models.Q(position__isnull=False),
+                name="accounts_fieldpolicy_position_uniq",
+            ),
+        ]
+
+    def __str__(self):
+        holder = self.role or self.position
+        return f"{self.model}.{self.field} · {holder}: {self.get_access_display()}"

@@ -110,3 +110,86 @@ class ApiKey(models.Model):
         """Return a new (prefix, raw key); the raw key is shown once and never stored."""
         prefix = secrets.token_hex(cls.PREFIX_LENGTH // 2)
         return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
+
+
+class ExportStatus(models.TextChoices):
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused: over the quota")
+    QUEUED = "queued", _("Queued")
+    FAILED = "failed", _("Failed")
+
+
+class ExportLog(models.Model):
+    """One export of a list (or an attempt refused by the quota): who, what, how many rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="export_logs",
+    )
+    model = models.CharField(_("model"), max_length=100)
+    query = models.TextField(_("filter"), blank=True, help_text=_("The list's query string."))
+    file_format = models.CharField(_("format"), max_length=10)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="core_exportlog_user")]
+
+    def __str__(self):
+        return f"{self.user} · {self.model} · {self.rows}"
+
+
+class ExportQuotaUsage(models.Model):
+    """Rows a user has exported on one day; raised atomically by crm.core.exporting."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    rows = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("export quota usage")
+        verbose_name_plural = _("export quota usage")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="core_exportquota_user_day")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} · {self.day} · {self.rows}"
+
+
+class SavedView(models.Model):
+    """A user's saved list: filters, sort and columns, under a name (or the list's defaults)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    list_key = models.CharField(_("list"), max_length=100)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.TextField(_("filter"), blank=True)
+    columns = ArrayField(models.CharField(max_length=100), verbose_name=_("columns"), default=list)
+    is_default = models.BooleanField(_("default columns"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "list_key", "name"], name="core_savedview_user_list_name"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

@@ -2,7 +2,16 @@
 
 from django.contrib import admin
 
-from crm.refs.models import City, Country, FederalDistrict, Region
+from crm.refs.models import (
+    City,
+    ClientCategory,
+    ClientType,
+    Country,
+    FederalDistrict,
+    LeadSource,
+    Region,
+    SalesChannel,
+)
 
 
 class DictionaryAdmin(admin.ModelAdmin):
@@ -47,3 +56,7 @@ class CityAdmin(DictionaryAdmin):
     @admin.display(description=FederalDistrict._meta.verbose_name, ordering="region__district")
     def district(self, obj):
         return obj.region.district
+
+
+for _model in (ClientType, ClientCategory, SalesChannel, LeadSource):
+    admin.site.register(_model, DictionaryAdmin)

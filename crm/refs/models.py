@@ -96,3 +96,41 @@ class City(Dictionary):
             _unique_external_code("city"),
             models.UniqueConstraint(fields=["region", "name"], name="refs_city_region_name_uniq"),
         ]
+
+
+def _simple_dictionary(name: str, verbose: str, verbose_plural: str, doc: str):
+    """A dictionary of plain named values with an ERP code (client types, channels...)."""
+    meta = type(
+        "Meta",
+        (Dictionary.Meta,),
+        {
+            "verbose_name": verbose,
+            "verbose_name_plural": verbose_plural,
+            "constraints": [_unique_external_code(name.lower())],
+        },
+    )
+    model = type(name, (Dictionary,), {"__module__": __name__, "__doc__": doc, "Meta": meta})
+    return tracked()(model)
+
+
+ClientType = _simple_dictionary(
+    "ClientType",
+    _("client type"),
+    _("client types"),
+    "A client type (тип клиента): retail chain, service station, distributor...",
+)
+ClientCategory = _simple_dictionary(
+    "ClientCategory",
+    _("client category"),
+    _("client categories"),
+    "A client category (категория клиента) that discounts are keyed on: A, B, C...",
+)
+SalesChannel = _simple_dictionary(
+    "SalesChannel", _("sales channel"), _("sales channels"), "A sales channel (канал продаж)."
+)
+LeadSource = _simple_dictionary(
+    "LeadSource",
+    _("lead source"),
+    _("lead sources"),
+    "Where a client came from (источник привлечения): exhibition, website, referral...",
+)

@@ -1,0 +1,62 @@
+"""Who sees which organisations, contacts, bank accounts and interactions (the app's only
+visibility rule; crm.core.access applies it everywhere)."""
+
+from django.db.models import Q
+
+from crm.clients.models import BankAccount, Contact, Interaction, Organisation
+from crm.core import access
+
+
+@access.register(Organisation)
+class OrganisationAccess(access.ModelAccess):
+    """Staff see their territory (regions and org units) and their team's clients; they change
+    their team's, regional managers their whole territory's. Dealers see themselves and their
+    sub-dealers."""
+
+    grant_model = "clients.OrganisationGrant"
+
+    def view(self, scope, f):
+        if scope.outside:
+            return Q(**{f("pk__in"): scope.dealer_ids}) | Q(
+                **{f("parent_dealer_id__in"): scope.dealer_ids}
+            )
+        return (
+            Q(**{f("region_id__in"): scope.region_ids})
+            | Q(**{f("org_unit_id__in"): scope.org_unit_ids})
+            | Q(**{f("owner_id__in"): scope.team_ids})
+        )
+
+    def change(self, scope, f):
+        if scope.outside:
+            return access.NOTHING
+        if scope.change_territory:
+            return self.view(scope, f)
+        return Q(**{f("owner_id__in"): scope.team_ids})
+
+
+class _ThroughOrganisation(access.ModelAccess):
+    """Rows that belong to one organisation: visible and editable where it is."""
+
+    def view(self, scope, f):
+        return access.rule_condition(Organisation, scope, "view", prefix=f("organisation__"))
+
+    def change(self, scope, f):
+        return access.rule_condition(Organisation, scope, "change", prefix=f("organisation__"))
+
+
+@access.register(Contact)
+class ContactAccess(_ThroughOrganisation):
+    pass
+
+
+@access.register(BankAccount)
+class BankAccountAccess(_ThroughOrganisation):
+    pass
+
+
+@access.register(Interaction)
+class InteractionAccess(_ThroughOrganisation):
+    """Interactions are seen with their organisation; only their author edits them."""
+
+    def change(self, scope, f):
+        return Q(**{f("author_id"): scope.user_id}) & self.view(scope, f)

@@ -1,0 +1,394 @@
+"""Organisations (clients, dealers, sub-dealers), their contacts, bank accounts and the
+interactions with them."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
+
+from crm.clients import requisites
+from crm.core.access import RestrictedQuerySet
+from crm.core.audit import tracked
+
+
+class OrganisationKind(models.TextChoices):
+    CLIENT = "client", _("Client")
+    DEALER = "dealer", _("Dealer")
+    SUB_DEALER = "sub_dealer", _("Sub-dealer")
+
+
+class OrganisationStatus(models.TextChoices):
+    POTENTIAL = "potential", _("Potential")
+    ACTIVE = "active", _("Active")
+    CHURNED = "churned", _("Churned")
+
+
+class CounterpartyType(models.TextChoices):
+    LEGAL_ENTITY = "legal", _("Legal entity")
+    ENTREPRENEUR = "entrepreneur", _("Sole proprietor")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class VersionedModel(models.Model):
+    """A row edited in forms: a version for optimistic locking, creation and change times."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+@tracked()
+class HoldingGroup(models.Model):
+    """A group of organisations under one owner (холдинг)."""
+
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("holding group")
+        verbose_name_plural = _("holding groups")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def _trigram(field: str, name: str) -> GinIndex:
+    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
+
+
+@tracked()
+class Organisation(VersionedModel):
+    """A client, dealer or sub-dealer with its requisites; its scope columns are region,
+    org unit and owner (the assigned manager)."""
+
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.CLIENT
+    )
+    name = models.CharField(_("name"), max_length=300, help_text=_("Short name, as people say it."))
+    legal_name = models.CharField(_("legal name"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=OrganisationStatus.choices,
+        default=OrganisationStatus.POTENTIAL,
+    )
+    counterparty_type = models.CharField(
+        _("counterparty type"),
+        max_length=20,
+        choices=CounterpartyType.choices,
+        default=CounterpartyType.LEGAL_ENTITY,
+    )
+    parent_dealer = models.ForeignKey(
+        "self",
+        verbose_name=_("parent dealer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sub_dealers",
+        limit_choices_to={"kind": OrganisationKind.DEALER},
+    )
+    holding = models.ForeignKey(
+        HoldingGroup,
+        verbose_name=_("holding group"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+    client_type = models.ForeignKey(
+        "refs.ClientType",
+        verbose_name=_("client type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    category = models.ForeignKey(
+        "refs.ClientCategory",
+        verbose_name=_("client category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    sales_channel = models.ForeignKey(
+        "refs.SalesChannel",
+        verbose_name=_("sales channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    lead_source = models.ForeignKey(
+        "refs.LeadSource",
+        verbose_name=_("lead source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    region = models.ForeignKey(
+        "refs.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("org unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+    )
+    inn = models.CharField(_("INN"), max_length=12, blank=True, validators=[requisites.check_inn])
+    kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[requisites.check_kpp])
+    ogrn = models.CharField(_("OGRN / OGRNIP"), max_length=15, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=500, blank=True)
+    actual_address = models.CharField(_("actual address"), max_length=500, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_ext = models.CharField(_("extension"), max_length=10, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    erp_key = models.CharField(
+        _("ERP key"),
+        max_length=64,
+        blank=True,
+        help_text=_("The organisation's key in the ERP (1C); set by the sync."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name", "id"]
+        permissions = [("export_organisation", _("Can export organisations"))]
+        indexes = [
+            models.Index(fields=["name", "id"], name="clients_org_name"),
+            models.Index(fields=["-updated_at"], name="clients_org_updated"),
+            models.Index(fields=["status"], name="clients_org_status"),
+            models.Index(
+                fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["phone"], name="clients_org_phone"),
+            _trigram("name", "clients_org_name_trgm"),
+            _trigram("legal_name", "clients_org_legal_name_trgm"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["erp_key"], condition=~models.Q(erp_key=""), name="clients_org_erp_key"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.ogrn:
+            checker = requisites.check_ogrnip if len(self.ogrn) == 15 else requisites.check_ogrn
+            try:
+                self.ogrn = checker(self.ogrn)
+            except ValidationError as error:
+                errors["ogrn"] = error.messages
+        if self.kind == OrganisationKind.SUB_DEALER and not self.parent_dealer_id:
+            errors["parent_dealer"] = [_("A sub-dealer works under a dealer: choose one.")]
+        if self.parent_dealer_id and self.parent_dealer_id == self.pk:
+            errors["parent_dealer"] = [_("An organisation cannot be its own dealer.")]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def phone_display(self) -> str:
+        return requisites.format_phone(self.phone, self.phone_ext) if self.phone else ""
+
+
+class OrganisationGrant(UserObjectPermissionBase):
+    """An explicit exception: one organisation lent to one user (django-guardian, direct FK)."""
+
+    content_object = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("organisation access grant")
+        verbose_name_plural = _("organisation access grants")
+
+
+@tracked()
+class BankAccount(models.Model):
+    """An organisation's settlement account (расчётный счёт) in a bank."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="bank_accounts",
+    )
+    bik = models.CharField(_("BIK"), max_length=9, validators=[requisites.check_bik])
+    bank_name = models.CharField(_("bank"), max_length=300)
+    corr_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
+    account = models.CharField(_("account"), max_length=20)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "bik", "account"], name="clients_bankaccount_uniq"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.bank_name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.bik and self.account:
+            try:
+                requisites.check_bank_account(self.account, self.bik)
+            except ValidationError as error:
+                errors["account"] = error.messages
+        if self.bik and self.corr_account:
+            try:
+                requisites.check_corr_account(self.corr_account, self.bik)
+            except ValidationError as error:
+                errors["corr_account"] = error.messages
+        if errors:
+            raise ValidationError(errors)
+
+
+@tracked()
+class Contact(VersionedModel):
+    """A person at an organisation: who they are, how to reach them, whether we may mail them."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    last_name = models.CharField(_("last name"), max_length=150)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    middle_name = models.CharField(_("middle name"), max_length=150, blank=True)
+    job_title = models.CharField(_("position"), max_length=200, blank=True)
+    phone = models.CharField(_("work phone"), max_length=20, blank=True)
+    phone_ext = models.CharField(_("extension"), max_length=10, blank=True)
+    mobile = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    email_secondary = models.EmailField(_("second e-mail"), blank=True)
+    mailing_consent = models.BooleanField(_("agrees to mailings"), default=False)
+    consent_changed_at = models.DateTimeField(
+        _("consent changed"), null=True, blank=True, editable=False
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    is_archived = models.BooleanField(_("archived"), default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "id"]
+        permissions = [("export_contact", _("Can export contacts"))]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="clients_contact_name"),
+            models.Index(fields=["phone"], name="clients_contact_phone"),
+            models.Index(fields=["mobile"], name="clients_contact_mobile"),
+            models.Index(Upper("email"), name="clients_contact_email"),
+            _trigram("last_name", "clients_contact_last_name_trgm"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+class InteractionKind(models.TextChoices):
+    CALL = "call", _("Call")
+    EMAIL = "email", _("E-mail")
+    MEETING = "meeting", _("Meeting")
+    NOTE = "note", _("Note")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("Inbound")
+    OUTBOUND = "out", _("Outbound")
+
+
+@tracked()
+class Interaction(VersionedModel):
+    """A call, e-mail, meeting or note about an organisation, with an optional next step."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=InteractionKind.choices)
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=Direction.choices, blank=True
+    )
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("details"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="interactions",
+    )
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_date = models.DateField(_("next step date"), null=True, blank=True)
+    next_step_done = models.BooleanField(_("next step done"), default=False)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-id"]
+        permissions = [("export_interaction", _("Can export interactions"))]
+        indexes = [
+            models.Index(fields=["organisation", "-occurred_at"], name="clients_interaction_org"),
+            models.Index(
+                fields=["author", "next_step_date"],
+                name="clients_interaction_next_step",
+                condition=models.Q(next_step_done=False, next_step_date__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
