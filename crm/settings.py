@@ -152,7 +152,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "crm.accounts.backends.CrmModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -175,6 +175,11 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Dealer CRM")
 # django-axes: 5 failures within the cool-off lock the account for 15 minutes. Lockout is keyed
 # by username, and the client address is REMOTE_ADDR only, so a forged X-Forwarded-For changes
 # nothing (reference/reliability.md, section 4).
+# Exports: rows a user may export a day unless their account says otherwise; exports larger
+# than the threshold run in the background and arrive in the downloads list.
+EXPORT_DAILY_ROWS = _bounded_int("EXPORT_DAILY_ROWS", 5000, 0, 100_000_000)
+EXPORT_ASYNC_THRESHOLD = _bounded_int("EXPORT_ASYNC_THRESHOLD", 5000, 1, 100_000_000)
+
 AXES_FAILURE_LIMIT = _bounded_int("AXES_FAILURE_LIMIT", 5, 1, 100)
 AXES_COOLOFF_TIME = timedelta(minutes=_bounded_int("AXES_COOLOFF_MINUTES", 15, 1, 24 * 60))
 AXES_LOCKOUT_PARAMETERS = ["username"]

@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("notifications/", include("crm.notifications.urls")),
+    path("clients/", include("crm.clients.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),
     path("admin/", admin.site.urls),

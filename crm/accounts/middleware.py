@@ -114,6 +114,6 @@ class RequireSecondFactorMiddleware:
 
     @staticmethod
     def _needs_otp(user) -> bool:
-        from django_otp import user_has_device
+        from crm.accounts.scopes import scope_of
 
-        return user.requires_second_factor or user_has_device(user)
+        return user.requires_second_factor or scope_of(user).has_otp_device

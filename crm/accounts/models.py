@@ -1,7 +1,6 @@
 """Users, the org structure (org units and positions) and per-user preferences."""
 
 import zoneinfo
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -159,10 +158,18 @@ class User(AbstractUser):
         parts = [self.last_name, self.first_name, self.middle_name]
         return " ".join(p for p in parts if p).strip()
 
-    @cached_property
+    @property
     def role_codes(self) -> frozenset[str]:
-        """The names of the user's roles (groups), read once per request."""
-        return frozenset(self.groups.values_list("name", flat=True))
+        """The names of the user's roles (groups), read once per request with the scope."""
+        from crm.accounts.scopes import scope_of
+
+        return scope_of(self).roles if self.pk else frozenset()
+
+    def refresh_access(self) -> None:
+        """Forget the roles, scope, field policies and permissions read in this request."""
+        for name in ("_crm_scope", "_crm_field_levels", "_perm_cache", "_user_perm_cache"):
+            self.__dict__.pop(name, None)
+        self.__dict__.pop("_group_perm_cache", None)
 
     @property
     def org_unit(self):

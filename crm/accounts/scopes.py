@@ -32,9 +32,15 @@ class Scope:
     region_ids: frozenset[int] = frozenset()
     team_ids: frozenset[int] = frozenset()  # the user and everyone below them
     dealer_ids: frozenset[int] = frozenset()  # organisations the user acts for (dealer cabinet)
+    roles: frozenset[str] = frozenset()
+    has_otp_device: bool = False
+    # "app_label.model_name.field" → the levels of the field policies that apply to the user
+    field_policies: tuple[tuple[str, int], ...] = ()
 
 
-# The user's unit and the units below it; the regions of those units, or of the nearest unit
+# One round trip per request for everything access needs: the user's roles, whether they have
+# a second-factor device, the field policies of their roles and position, and the user's unit
+# and the units below it; the regions of those units, or of the nearest unit
 # above that has regions (an office inherits its region's territory); the user and everyone who
 # reports to them, at any depth. UNION (not UNION ALL) stops at cycles.
 _SCOPE_SQL = """
@@ -67,17 +73,32 @@ SELECT
             ORDER BY up.depth LIMIT 1
         )
     ),
-    ARRAY(SELECT id FROM team)
+    ARRAY(SELECT id FROM team),
+    ARRAY(
+        SELECT g.name FROM auth_group g JOIN accounts_user_groups ug ON ug.group_id = g.id
+        WHERE ug.user_id = %(user)s
+    ),
+    EXISTS(SELECT 1 FROM otp_totp_totpdevice WHERE user_id = %(user)s AND confirmed)
+        OR EXISTS(SELECT 1 FROM otp_static_staticdevice WHERE user_id = %(user)s AND confirmed),
+    ARRAY(
+        SELECT p.model || '.' || p.field || '=' || p.access FROM accounts_fieldpolicy p
+        WHERE p.role_id IN (SELECT group_id FROM accounts_user_groups WHERE user_id = %(user)s)
+           OR p.position_id = %(position)s
+    )
 """
 
 
 def resolve_scope(user) -> Scope:
     """Compute the user's scope from their roles, position and line-management chain."""
-    codes = user.role_codes
-    outside = bool(codes & roles.OUTSIDE_ROLES)
     with connection.cursor() as cursor:
         cursor.execute(_SCOPE_SQL, {"position": user.position_id, "user": user.pk})
-        unit_ids, region_ids, team_ids = cursor.fetchone()
+        unit_ids, region_ids, team_ids, role_names, has_device, policies = cursor.fetchone()
+    codes = frozenset(role_names or ())
+    outside = bool(codes & roles.OUTSIDE_ROLES)
+    parsed = []
+    for entry in policies or ():
+        key, _sep, level = entry.rpartition("=")
+        parsed.append((key, int(level)))
     return Scope(
         user_id=user.pk,
         view_all=user.is_superuser or (not outside and bool(codes & COMPANY_WIDE_VIEW)),
@@ -87,6 +108,9 @@ def resolve_scope(user) -> Scope:
         org_unit_ids=frozenset(unit_ids or ()) if not outside else frozenset(),
         region_ids=frozenset(region_ids or ()) if not outside else frozenset(),
         team_ids=frozenset(team_ids or ()),
+        roles=codes,
+        has_otp_device=bool(has_device),
+        field_policies=tuple(parsed),
     )
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Upper
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
@@ -197,6 +198,9 @@ class Organisation(VersionedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("clients:organisation_detail", args=[self.pk])
+
     def clean(self):
         from django.core.exceptions import ValidationError
 
@@ -322,6 +326,9 @@ class Contact(VersionedModel):
     def __str__(self):
         return self.full_name
 
+    def get_absolute_url(self):
+        return reverse("clients:contact_detail", args=[self.pk])
+
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
@@ -392,3 +399,6 @@ class Interaction(VersionedModel):
 
     def __str__(self):
         return self.subject
+
+    def get_absolute_url(self):
+        return reverse("clients:organisation_detail", args=[self.organisation_id]) + "?tab=timeline"

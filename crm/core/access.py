@@ -211,17 +211,14 @@ def field_levels(user, model) -> dict[str, FieldLevel]:
 
 
 def _levels_from_policies(user, label: str, names: list[str]) -> dict[str, FieldLevel]:
-    field_policy = apps.get_model("accounts", "FieldPolicy")
-    scope = scope_of(user)
+    scope = scope_of(user)  # carries the policies of the user's roles and position
     default = FieldLevel.HIDDEN if scope.outside else FieldLevel.EDITABLE
-    match = Q(role__name__in=user.role_codes)
-    if user.position_id:
-        match |= Q(position_id=user.position_id)
+    prefix = label + "."
     strictest: dict[str, int] = {}
-    for field, level in field_policy.objects.filter(match, model=label).values_list(
-        "field", "access"
-    ):
-        strictest[field] = min(level, strictest.get(field, FieldLevel.EDITABLE))
+    for key, level in scope.field_policies:
+        if key.startswith(prefix):
+            field = key[len(prefix) :]
+            strictest[field] = min(level, strictest.get(field, FieldLevel.EDITABLE))
     return {name: FieldLevel(strictest.get(name, default)) for name in names}
 
 

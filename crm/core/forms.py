@@ -30,3 +30,41 @@ class StyledFormMixin:
     def full_clean(self):
         super().full_clean()
         style_fields(self)
+
+
+class RecordForm(StyledFormMixin, forms.ModelForm):
+    """A model form for a record edited through crm.core.records, carrying its version."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "version" not in self.initial:
+            self.initial["version"] = getattr(self.instance, "version", None)
+
+    def changed_editable(self) -> list[str]:
+        """Fields the user could edit on this form (disabled ones never reach the record)."""
+        return [
+            name
+            for name, field in self.fields.items()
+            if not field.disabled and name != "version" and name in self.cleaned_data
+        ]
+
+
+class BulkEditForm(StyledFormMixin, forms.ModelForm):
+    """The same value for many records: an empty field means "leave as it is"."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def values_to_set(self) -> dict:
+        return {
+            name: value for name, value in self.cleaned_data.items() if value not in (None, "", [])
+        }
+
+    def _post_clean(self):
+        """No model validation: the values are validated on each record when applied."""

@@ -132,6 +132,7 @@ class ExportLog(models.Model):
     query = models.TextField(_("filter"), blank=True, help_text=_("The list's query string."))
     file_format = models.CharField(_("format"), max_length=10)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     sha256 = models.CharField(_("file SHA-256"), max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)

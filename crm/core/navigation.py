@@ -30,6 +30,14 @@ class NavGroup:
 
 MENU: list[NavGroup] = [
     NavGroup(
+        _("Clients"),
+        [
+            NavItem(_("Organisations"), "clients:organisation_list", "clients.view_organisation"),
+            NavItem(_("Contacts"), "clients:contact_list", "clients.view_contact"),
+            NavItem(_("Interactions"), "clients:interaction_list", "clients.view_interaction"),
+        ],
+    ),
+    NavGroup(
         _("Administration"),
         [
             NavItem(_("Admin site"), "admin:index", admin_only=True),

@@ -67,3 +67,16 @@ def ping(marker: str) -> str:
     )
     logger.info("ping %s", marker)
     return marker
+
+
+@crm_task(name="core.export_list", long=True)
+def export_list(log_id: int, view: str, query: str) -> int:
+    """Build a large list export in the background for the user who asked for it.
+
+    Rebuilds the list through the same view code (rule, field policy, filters, columns) acting
+    as that user; the quota was charged when the export was asked for. Idempotent: a finished
+    entry is not built again.
+    """
+    from crm.core.export_jobs import run_export
+
+    return run_export(log_id, view, query)

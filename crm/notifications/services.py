@@ -6,7 +6,7 @@ import mimetypes
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -101,19 +101,20 @@ def preferences_save(actor, *, deliveries: dict[str, str], digest_enabled: bool)
 
 @transaction.atomic
 def download_create(
-    owner, *, title: str, filename: str, content: bytes, content_type: str = "", ttl_days: int = 7
+    owner, *, title: str, filename: str, content, content_type: str = "", ttl_days: int = 7
 ) -> Download:
-    """Store a finished file for its owner only and tell them it is ready."""
+    """Store a finished file (bytes or an open File) for its owner only and tell them."""
+    file = content if isinstance(content, File) else ContentFile(content)
     download = Download(
         owner=owner,
         title=title[:300],
         content_type=content_type
         or mimetypes.guess_type(filename)[0]
         or "application/octet-stream",
-        size=len(content),
+        size=file.size,
         expires_at=timezone.now() + timedelta(days=ttl_days),
     )
-    download.file.save(filename, ContentFile(content), save=False)
+    download.file.save(filename, file, save=False)
     download.save()
     from django.urls import reverse
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 SCOPES = {
     "refs:read": _("Read reference dictionaries (geography)"),
+    "clients:read": _("Read organisations, contacts and interactions"),
+    "clients:write": _("Create, change and delete organisations, contacts and interactions"),
 }
 
 

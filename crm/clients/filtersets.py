@@ -1,0 +1,63 @@
+"""Filters of the organisation, contact and interaction lists."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from crm.clients.models import (
+    Contact,
+    CounterpartyType,
+    Interaction,
+    InteractionKind,
+    Organisation,
+    OrganisationKind,
+    OrganisationStatus,
+)
+from crm.clients.selectors import dictionary_choices, owner_choices
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=OrganisationStatus.choices, label=_("Status")
+    )
+    kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
+    counterparty_type = django_filters.ChoiceFilter(
+        choices=CounterpartyType.choices, label=_("Counterparty type")
+    )
+    region = django_filters.ChoiceFilter(field_name="region_id", label=_("Region"))
+    client_type = django_filters.ChoiceFilter(field_name="client_type_id", label=_("Client type"))
+    category = django_filters.ChoiceFilter(field_name="category_id", label=_("Client category"))
+    owner = django_filters.ChoiceFilter(field_name="owner_id", label=_("Manager"))
+    archived = django_filters.BooleanFilter(field_name="is_archived", label=_("Archived"))
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        self.filters["region"].extra["choices"] = dictionary_choices("refs.Region")
+        self.filters["client_type"].extra["choices"] = dictionary_choices("refs.ClientType")
+        self.filters["category"].extra["choices"] = dictionary_choices("refs.ClientCategory")
+        self.filters["owner"].extra["choices"] = owner_choices()
+
+
+class ContactFilterSet(django_filters.FilterSet):
+    mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"))
+    region = django_filters.ChoiceFilter(field_name="organisation__region_id", label=_("Region"))
+    archived = django_filters.BooleanFilter(field_name="is_archived", label=_("Archived"))
+
+    class Meta:
+        model = Contact
+        fields = []
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        self.filters["region"].extra["choices"] = dictionary_choices("refs.Region")
+
+
+class InteractionFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=InteractionKind.choices, label=_("Kind"))
+
+    class Meta:
+        model = Interaction
+        fields = []

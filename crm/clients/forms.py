@@ -1,0 +1,159 @@
+"""Forms of organisations, contacts and interactions (the field policy is applied on top)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from crm.clients import requisites
+from crm.clients.models import Contact, Interaction, Organisation
+from crm.core.forms import BulkEditForm, RecordForm
+
+
+class PhoneField(forms.CharField):
+    """Accepts a phone number in any usual Russian notation, stores E.164."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return ""
+        number, _extension = requisites.normalise_phone(value)
+        return number
+
+    def prepare_value(self, value):
+        if value and str(value).startswith("+"):
+            return requisites.format_phone(value)
+        return value
+
+
+class OrganisationForm(RecordForm):
+    phone = PhoneField(label=_("phone"), required=False)
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "name",
+            "legal_name",
+            "kind",
+            "status",
+            "counterparty_type",
+            "parent_dealer",
+            "holding",
+            "inn",
+            "kpp",
+            "ogrn",
+            "region",
+            "org_unit",
+            "owner",
+            "client_type",
+            "category",
+            "sales_channel",
+            "lead_source",
+            "legal_address",
+            "actual_address",
+            "phone",
+            "phone_ext",
+            "email",
+            "website",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_inn(self):
+        value = self.cleaned_data.get("inn", "")
+        return requisites.check_inn(value) if value else ""
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("counterparty_type")
+        inn = data.get("inn") or ""
+        if inn and kind == "legal" and len(inn) != 10:
+            self.add_error("inn", _("An organisation's INN has 10 digits."))
+        if inn and kind == "entrepreneur" and len(inn) != 12:
+            self.add_error("inn", _("A sole proprietor's INN has 12 digits."))
+        return data
+
+
+class ContactForm(RecordForm):
+    phone = PhoneField(label=_("work phone"), required=False)
+    mobile = PhoneField(label=_("mobile phone"), required=False)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "organisation",
+            "last_name",
+            "first_name",
+            "middle_name",
+            "job_title",
+            "phone",
+            "phone_ext",
+            "mobile",
+            "email",
+            "email_secondary",
+            "mailing_consent",
+            "notes",
+        ]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if "organisation" in self.fields and user is not None:
+            self.fields["organisation"].queryset = Organisation.objects.restrict(user, "change")
+
+
+class InteractionForm(RecordForm):
+    class Meta:
+        model = Interaction
+        fields = [
+            "kind",
+            "direction",
+            "occurred_at",
+            "contact",
+            "subject",
+            "body",
+            "next_step",
+            "next_step_date",
+            "next_step_done",
+        ]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 3}),
+            "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            "next_step_date": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, user=None, organisation=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        org = organisation or getattr(self.instance, "organisation", None)
+        if "contact" in self.fields:
+            self.fields["contact"].queryset = (
+                Contact.objects.filter(organisation=org) if org else Contact.objects.none()
+            )
+
+
+class OrganisationBulkForm(BulkEditForm):
+    class Meta:
+        model = Organisation
+        fields = ["status", "region", "client_type", "category", "sales_channel"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", "—"), *self.fields["status"].choices[1:]]
+
+
+class ReassignForm(BulkEditForm):
+    class Meta:
+        model = Organisation
+        fields = ["owner"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].required = True
+        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(
+            is_active=True, position__isnull=False
+        )
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner")
+        if owner is None:
+            raise ValidationError(_("Choose the manager to assign."))
+        return owner

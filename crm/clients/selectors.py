@@ -1,0 +1,84 @@
+"""Reads about clients used by several pages: search, choices, next steps."""
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from crm.clients import requisites
+from crm.clients.models import Contact, Interaction, Organisation
+from crm.core import access
+
+CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
+
+
+def dictionary_choices(label: str) -> list[tuple[int, str]]:
+    """(id, name) of a dictionary's active values, cached per process for a few minutes."""
+    key = f"choices:{label}"
+    choices = cache.get(key)
+    if choices is None:
+        model = apps.get_model(label)
+        choices = list(model.objects.filter(is_active=True).values_list("pk", "name"))
+        cache.set(key, choices, CHOICES_TTL)
+    return choices
+
+
+def owner_choices() -> list[tuple[int, str]]:
+    """Active staff who can be assigned records (have a position), cached for a minute."""
+    choices = cache.get("choices:owners")
+    if choices is None:
+        user_model = apps.get_model("accounts", "User")
+        users = user_model.objects.filter(is_active=True, position__isnull=False).only(
+            "pk", "last_name", "first_name", "middle_name", "username"
+        )
+        choices = [(user.pk, str(user)) for user in users]
+        cache.set("choices:owners", choices, 60)
+    return choices
+
+
+def organisation_search(queryset, text: str, user):
+    """Find organisations by phone (any format), INN prefix or name, in fields the user sees."""
+    visible = access.visible_fields(user, Organisation)
+    phone = requisites.phone_search_key(text)
+    if phone and "phone" in visible:
+        contact_phone = Contact.objects.filter(organisation=OuterRef("pk")).filter(
+            Q(phone=phone) | Q(mobile=phone)
+        )
+        return queryset.filter(Q(phone=phone) | Exists(contact_phone))
+    digits = text.replace(" ", "")
+    if digits.isdigit() and len(digits) >= 4 and "inn" in visible:
+        return queryset.filter(inn__startswith=digits)
+    condition = Q(name__icontains=text)
+    if "legal_name" in visible:
+        condition |= Q(legal_name__icontains=text)
+    return queryset.filter(condition)
+
+
+def contact_search(queryset, text: str, user):
+    visible = access.visible_fields(user, Contact)
+    phone = requisites.phone_search_key(text)
+    if phone and ("phone" in visible or "mobile" in visible):
+        condition = Q()
+        if "phone" in visible:
+            condition |= Q(phone=phone)
+        if "mobile" in visible:
+            condition |= Q(mobile=phone)
+        return queryset.filter(condition)
+    if "@" in text and "email" in visible:
+        return queryset.filter(email__iexact=text)
+    return queryset.filter(last_name__icontains=text)
+
+
+def next_steps(user, *, limit: int = 20) -> dict[str, list[Interaction]]:
+    """The user's open next steps: overdue and due today."""
+    today = timezone.localdate()
+    rows = list(
+        Interaction.objects.filter(author=user, next_step_done=False, next_step_date__lte=today)
+        .filter(access.row_filter(Interaction, user, "view"))
+        .select_related("organisation")
+        .order_by("next_step_date", "id")[:limit]
+    )
+    return {
+        "overdue": [row for row in rows if row.next_step_date < today],
+        "today": [row for row in rows if row.next_step_date == today],
+    }

@@ -1,0 +1,70 @@
+"""Columns of the organisation, contact and interaction lists."""
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.clients import requisites
+from crm.clients.models import Contact, Interaction, Organisation
+from crm.core.tables import Column, Table
+
+
+def _phone(obj):
+    return requisites.format_phone(obj.phone, obj.phone_ext) if obj.phone else ""
+
+
+class OrganisationTable(Table):
+    model = Organisation
+    select_related = ("region", "owner", "category", "client_type")
+    columns = [
+        Column("name", link=True),
+        Column("inn"),
+        Column("kpp", default=False),
+        Column("status"),
+        Column("kind", default=False),
+        Column("region", accessor="region.name", sort="region__code"),
+        Column("owner", accessor="owner", sort="owner__last_name"),
+        Column("phone", render=_phone),
+        Column("email", default=False),
+        Column("category", accessor="category.name", default=False),
+        Column("client_type", accessor="client_type.name", default=False),
+        Column("legal_name", default=False),
+        Column("actual_address", default=False),
+        Column("erp_key", default=False),
+        Column("updated_at", label=_("Changed"), sort="updated_at", default=False),
+    ]
+
+
+def _contact_phone(obj):
+    return requisites.format_phone(obj.phone, obj.phone_ext) if obj.phone else ""
+
+
+def _mobile(obj):
+    return requisites.format_phone(obj.mobile) if obj.mobile else ""
+
+
+class ContactTable(Table):
+    model = Contact
+    select_related = ("organisation",)
+    columns = [
+        Column("last_name", label=_("Name"), render=lambda c: c.full_name, link=True),
+        Column("organisation", accessor="organisation.name", sort="organisation__name"),
+        Column("job_title"),
+        Column("phone", render=_contact_phone),
+        Column("mobile", render=_mobile),
+        Column("email"),
+        Column("mailing_consent", default=False),
+        Column("updated_at", label=_("Changed"), sort="updated_at", default=False),
+    ]
+
+
+class InteractionTable(Table):
+    model = Interaction
+    select_related = ("organisation", "author")
+    columns = [
+        Column("occurred_at"),
+        Column("kind"),
+        Column("subject", link=True),
+        Column("organisation", accessor="organisation.name", sort="organisation__name"),
+        Column("author", accessor="author"),
+        Column("next_step"),
+        Column("next_step_date"),
+    ]

@@ -1,0 +1,185 @@
+"""Pages of organisations, contacts and interactions: declarations over crm.core.generic."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.clients import filtersets, forms, selectors, tables
+from crm.clients.models import Contact, Interaction, Organisation
+from crm.core import access, generic, records
+from crm.core.generic import ScopedView
+
+
+class OrganisationListView(generic.ObjectListView):
+    model = Organisation
+    table = tables.OrganisationTable
+    filterset = filtersets.OrganisationFilterSet
+    create_url = reverse_lazy("clients:organisation_create")
+
+    def search(self, queryset, text):
+        return selectors.organisation_search(queryset, text, self.request.user)
+
+
+class OrganisationDetailView(generic.ObjectDetailView):
+    model = Organisation
+    template_name = "clients/organisation_detail.html"
+    select_related = ("region", "owner", "org_unit", "client_type", "category", "parent_dealer")
+    sections = [
+        (
+            gettext_lazy("Main"),
+            ["name", "kind", "status", "owner", "region", "org_unit", "client_type", "category"],
+        ),
+        (
+            gettext_lazy("Requisites"),
+            ["legal_name", "counterparty_type", "inn", "kpp", "ogrn", "legal_address"],
+        ),
+        (
+            gettext_lazy("Contacts"),
+            ["phone", "phone_ext", "email", "website", "actual_address"],
+        ),
+        (
+            gettext_lazy("More"),
+            ["parent_dealer", "holding", "sales_channel", "lead_source", "erp_key", "notes"],
+        ),
+    ]
+
+    def tabs(self, obj):
+        return [
+            ("overview", _("Overview")),
+            ("contacts", _("Contacts")),
+            ("timeline", _("Interactions")),
+            ("bank", _("Bank accounts")),
+            ("history", _("History")),
+        ]
+
+    def extra_context(self, obj, tab):
+        user = self.request.user
+        context = {"tab_template": f"clients/includes/tab_{tab}.html"}
+        if tab == "contacts":
+            table = tables.ContactTable(user)
+            rows = Contact.objects.restrict(user).filter(organisation=obj)
+            context["related_table"] = table
+            context["related_rows"] = table.rows(rows.select_related("organisation")[:200])
+        elif tab == "timeline":
+            context["timeline"] = list(
+                Interaction.objects.restrict(user)
+                .filter(organisation=obj)
+                .select_related("author", "contact")[:200]
+            )
+            if user.has_perm("clients.add_interaction") and self.can(obj, "view"):
+                context["interaction_form"] = forms.InteractionForm(user=user, organisation=obj)
+        elif tab == "bank":
+            context["bank_accounts"] = list(obj.bank_accounts.restrict(user))
+        return context
+
+
+class OrganisationEditView(generic.ObjectEditView):
+    model = Organisation
+    form_class = forms.OrganisationForm
+
+    def defaults(self):
+        user = self.request.user
+        return {
+            "owner": user,
+            "org_unit_id": user.position.org_unit_id if user.position_id else None,
+        }
+
+
+class OrganisationArchiveView(generic.ObjectArchiveView):
+    model = Organisation
+
+
+class OrganisationDeleteView(generic.ObjectDeleteView):
+    model = Organisation
+    success_url_name = "clients:organisation_list"
+
+
+class OrganisationBulkEditView(generic.BulkEditView):
+    model = Organisation
+    form_class = forms.OrganisationBulkForm
+    list_url_name = "clients:organisation_list"
+
+
+class OrganisationReassignView(generic.BulkReassignView):
+    model = Organisation
+    form_class = forms.ReassignForm
+    list_url_name = "clients:organisation_list"
+
+
+class ContactListView(generic.ObjectListView):
+    model = Contact
+    table = tables.ContactTable
+    filterset = filtersets.ContactFilterSet
+    create_url = reverse_lazy("clients:contact_create")
+    bulk_actions = False
+
+    def search(self, queryset, text):
+        return selectors.contact_search(queryset, text, self.request.user)
+
+
+class ContactDetailView(generic.ObjectDetailView):
+    model = Contact
+    select_related = ("organisation",)
+    sections = [
+        (
+            gettext_lazy("Contact"),
+            ["organisation", "last_name", "first_name", "middle_name", "job_title"],
+        ),
+        (
+            gettext_lazy("How to reach"),
+            ["phone", "phone_ext", "mobile", "email", "email_secondary", "mailing_consent"],
+        ),
+        (gettext_lazy("More"), ["notes"]),
+    ]
+
+
+class ContactEditView(generic.ObjectEditView):
+    model = Contact
+    form_class = forms.ContactForm
+
+
+class ContactDeleteView(generic.ObjectDeleteView):
+    model = Contact
+    success_url_name = "clients:contact_list"
+
+
+class InteractionListView(generic.ObjectListView):
+    model = Interaction
+    table = tables.InteractionTable
+    filterset = filtersets.InteractionFilterSet
+    bulk_actions = False
+
+
+class InteractionCreateView(ScopedView):
+    """Log a call, e-mail, meeting or note on an organisation's card."""
+
+    model = Interaction
+    action = "add"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        organisation = access.get_for_user(Organisation.objects.all(), request.user, pk=pk)
+        form = forms.InteractionForm(request.POST, user=request.user, organisation=organisation)
+        generic.apply_field_policy(form, request.user, Interaction)
+        if form.is_valid():
+            try:
+                records.record_create(
+                    request.user,
+                    Interaction,
+                    data=form.cleaned_data,
+                    defaults={"organisation": organisation, "author": request.user},
+                )
+                messages.success(request, _("Interaction saved."))
+            except records.RecordError as error:
+                messages.error(request, error.message)
+        else:
+            errors = "; ".join(
+                f"{form.fields[name].label if name in form.fields else ''}: {' '.join(msgs)}"
+                for name, msgs in form.errors.items()
+            )
+            messages.error(
+                request, _("The interaction was not saved: %(errors)s") % {"errors": errors}
+            )
+        return redirect(organisation.get_absolute_url() + "?tab=timeline")

@@ -1,0 +1,226 @@
+"""The one write path for records users edit (organisations, contacts...): create, update with
+optimistic locking, archive, delete, bulk edit and reassignment.
+
+Every function takes the acting user, applies the model permission, the row rule and the field
+policy (fields the user may not edit are dropped, so a read-only field in a POST changes
+nothing), saves with ``update_fields`` and re-checks, inside the transaction, that the saved
+rows are still within the user's scope: if a change would move a row out of it, everything is
+rolled back.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.core import access
+
+
+class RecordError(Exception):
+    """A write refused for a reason the user can act on; ``message`` is shown to them."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class OutOfScope(RecordError):  # noqa: N818
+    pass
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+class StaleRecord(RecordError):  # noqa: N818
+    """Someone saved the record after the form was opened; nothing was written."""
+
+    def __init__(self, current: models.Model, changes: list[FieldChange]):
+        super().__init__(
+            _("Someone else saved this record while you were editing it. Nothing was saved.")
+        )
+        self.current = current
+        self.changes = changes
+
+
+LEAVES_SCOPE = _(
+    "After this change the record would be outside the records you may see, so nothing "
+    "was saved. Ask your manager or an administrator to make this change."
+)
+
+
+def _allowed(user, model, data: dict) -> dict:
+    editable = access.editable_fields(user, model)
+    return {name: value for name, value in data.items() if name in editable}
+
+
+def _check_scope(user, model, pks: Iterable[int]) -> None:
+    pks = list(pks)
+    visible = model._default_manager.filter(pk__in=pks).filter(
+        access.row_filter(model, user, "view")
+    )
+    if visible.count() != len(pks):
+        raise OutOfScope(LEAVES_SCOPE)
+
+
+def _require(user, model, action: str) -> None:
+    if not user.has_perm(access.permission_name(model, action)):
+        raise access_denied()
+
+
+def access_denied() -> RecordError:
+    return RecordError(_("You are not allowed to do this."))
+
+
+def _stamp(obj, fields: list[str]) -> list[str]:
+    stamped = list(fields)
+    if hasattr(obj, "version"):
+        obj.version += 1
+        obj.updated_at = timezone.now()
+        stamped += ["version", "updated_at"]
+    return stamped
+
+
+@transaction.atomic
+def record_create(user, model, *, data: dict, defaults: dict | None = None):
+    """Create a record from the fields the user may edit (plus server-side defaults)."""
+    _require(user, model, "add")
+    obj = model(**{**(defaults or {}), **_allowed(user, model, data)})
+    obj.full_clean()
+    obj.save()
+    _check_scope(user, model, [obj.pk])
+    return obj
+
+
+@transaction.atomic
+def record_update(user, obj, *, data: dict, expected_version: int | None):
+    """Save the user's changes to a record they may change, if nobody saved it meanwhile."""
+    model = type(obj)
+    _require(user, model, "change")
+    locked = (
+        access.restrict(model._default_manager.all(), user, "change")
+        .select_for_update(of=("self",))
+        .filter(pk=obj.pk)
+        .first()
+    )
+    if locked is None:
+        raise access_denied()
+    if expected_version is not None and getattr(locked, "version", None) != expected_version:
+        raise StaleRecord(locked, changes_since(user, locked, expected_version))
+    changed = []
+    for name, value in _allowed(user, model, data).items():
+        if getattr(locked, name) != value:
+            setattr(locked, name, value)
+            changed.append(name)
+    if not changed:
+        return locked
+    locked.full_clean()
+    locked.save(update_fields=_stamp(locked, changed))
+    _check_scope(user, model, [locked.pk])
+    return locked
+
+
+@transaction.atomic
+def records_bulk_update(user, model, *, pks: list[int], data: dict) -> int:
+    """Set the same values on many records; all or nothing."""
+    _require(user, model, "change")
+    data = _allowed(user, model, data)
+    if not data:
+        raise RecordError(_("Choose at least one field you may edit."))
+    rows = list(
+        access.restrict(model._default_manager.all(), user, "change")
+        .select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .order_by("pk")
+    )
+    if len(rows) != len(set(pks)):
+        raise access_denied()
+    for obj in rows:
+        for name, value in data.items():
+            setattr(obj, name, value)
+        obj.full_clean()
+        obj.save(update_fields=_stamp(obj, list(data)))
+    _check_scope(user, model, pks)
+    return len(rows)
+
+
+def records_reassign(user, model, *, pks: list[int], owner) -> int:
+    """Give many records a new owner (assigned manager)."""
+    if "owner" not in access.editable_fields(user, model):
+        raise access_denied()
+    return records_bulk_update(user, model, pks=pks, data={"owner": owner})
+
+
+@transaction.atomic
+def record_set_archived(user, obj, *, archived: bool):
+    model = type(obj)
+    return records_bulk_update_flag(user, model, pks=[obj.pk], archived=archived)
+
+
+def records_bulk_update_flag(user, model, *, pks: list[int], archived: bool) -> int:
+    """Archive or restore records (not a field policy matter: it is the change permission)."""
+    _require(user, model, "change")
+    rows = list(
+        access.restrict(model._default_manager.all(), user, "change")
+        .select_for_update(of=("self",))
+        .filter(pk__in=pks)
+    )
+    if len(rows) != len(set(pks)):
+        raise access_denied()
+    for obj in rows:
+        obj.is_archived = archived
+        obj.save(update_fields=_stamp(obj, ["is_archived"]))
+    return len(rows)
+
+
+@transaction.atomic
+def record_delete(user, obj) -> None:
+    model = type(obj)
+    _require(user, model, "delete")
+    deleted = access.restrict(model._default_manager.all(), user, "delete").filter(pk=obj.pk)
+    if not deleted.exists():
+        raise access_denied()
+    obj.delete()
+
+
+def changes_since(user, obj, version: int) -> list[FieldChange]:
+    """What changed in ``obj`` since the user loaded ``version``, in the fields they may see.
+
+    Read from the audit trail: the snapshot the user saw against the current row.
+    """
+    events = getattr(obj, "events", None)
+    if events is None:
+        return []
+    seen = events.filter(version=version).order_by("-pgh_id").first()
+    if seen is None:
+        return []
+    visible = access.visible_fields(user, type(obj))
+    changes = []
+    for field in type(obj)._meta.concrete_fields:
+        if field.name not in visible or field.name in access.UNGOVERNED_FIELDS:
+            continue
+        before, after = getattr(seen, field.attname), getattr(obj, field.attname)
+        if before != after:
+            changes.append(
+                FieldChange(field.name, str(field.verbose_name), before, display(obj, field))
+            )
+    return changes
+
+
+def display(obj, field) -> str:
+    """A field's value as a person reads it."""
+    if field.choices:
+        return getattr(obj, f"get_{field.name}_display")()
+    value = getattr(obj, field.name)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    return str(value)
