@@ -40,6 +40,8 @@ class ModelAccess:
     grant_model: type[models.Model] | str | None = None
     # Business fields a field policy may hide or lock; None: every concrete editable field.
     policy_fields: tuple[str, ...] | None = None
+    # Personal rows (a user's own notifications) need no model permission, only the rule.
+    requires_permission: bool = True
 
     def view(self, scope, f) -> Q:
         raise NotImplementedError
@@ -119,11 +121,12 @@ def rule_condition(model, scope, action: str, *, prefix: str = "") -> Q:
     Rules of dependent models call this with their path to the parent (a contact is visible
     where its organisation is).
     """
-    if action in ("view", "export") and scope.view_all:
-        return Q()
-    if action in ("change", "delete") and scope.change_all:
-        return Q()
     rule = rule_for(model)
+    if rule.requires_permission:
+        if action in ("view", "export") and scope.view_all:
+            return Q()
+        if action in ("change", "delete") and scope.change_all:
+            return Q()
 
     def f(name: str) -> str:
         return prefix + name
@@ -151,7 +154,9 @@ NOTHING = Q(pk__in=[])
 def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.QuerySet:
     """Only the rows the user may act on; none at all without the model permission."""
     model = queryset.model
-    if not user.is_authenticated or not user.has_perm(permission_name(model, action)):
+    if not user.is_authenticated:
+        return queryset.none()
+    if rule_for(model).requires_permission and not user.has_perm(permission_name(model, action)):
         return queryset.none()
     condition = row_filter(model, user, action)
     return queryset.filter(condition) if condition else queryset

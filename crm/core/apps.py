@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from crm.core import signals  # noqa: F401  (worker heartbeat)
+        from crm.core import rules, signals  # noqa: F401  (row rules; worker heartbeat)

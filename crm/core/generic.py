@@ -123,7 +123,8 @@ class ObjectListView(ScopedView):
         return self.list_key or self.opts.label_lower
 
     def saved_views(self) -> list[SavedView]:
-        return list(SavedView.objects.filter(user=self.request.user, list_key=self.get_list_key()))
+        mine = access.restrict(SavedView.objects.all(), self.request.user)
+        return list(mine.filter(list_key=self.get_list_key()))
 
     def build_table(self, views):
         chosen = self.request.GET.getlist("columns") or next(

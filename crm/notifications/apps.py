@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "crm.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from crm.notifications import access  # noqa: F401  (registers the row rules)

@@ -2,11 +2,12 @@
 
 from django.utils import timezone
 
+from crm.core import access
 from crm.notifications.models import Download, Notification, NotificationPreference
 
 
 def inbox(user):
-    return Notification.objects.filter(recipient=user, in_app=True)
+    return access.restrict(Notification.objects.all(), user).filter(in_app=True)
 
 
 def latest_notifications(user, *, limit: int = 5) -> list[Notification]:
@@ -18,7 +19,7 @@ def unread_count(user) -> int:
 
 
 def user_downloads(user):
-    return Download.objects.filter(owner=user, expires_at__gt=timezone.now())
+    return access.restrict(Download.objects.all(), user).filter(expires_at__gt=timezone.now())
 
 
 def user_deliveries(user) -> dict[str, str]:

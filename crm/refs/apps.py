@@ -6,3 +6,6 @@ class RefsConfig(AppConfig):
     name = "crm.refs"
     label = "refs"
     verbose_name = _("Dictionaries")
+
+    def ready(self):
+        from crm.refs import access  # noqa: F401  (registers the row rules)
