@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # Our apps plus the third-party tables the seed writes to (roles, TOTP devices, beat schedules).
 COUNTED_APPS = {"accounts", "refs", "core", "notifications", "auth", "otp_totp", "pghistory"}
+COUNTED_APPS |= {"clients"}
 COUNTED_APPS |= {"django_celery_beat"}
 DEMO_USERNAMES = {
     "admin",
@@ -66,11 +67,20 @@ def test_running_seed_demo_twice_creates_and_changes_nothing():
     assert row_counts() == first
 
 
-def test_full_scale_is_accepted_and_idempotent_with_ci():
+def test_full_scale_adds_the_benchmark_rows_once(monkeypatch):
+    from crm.clients import demo as clients_demo
+
+    sizes = {"organisations": 300, "contacts": 900, "interactions": 300}
+    monkeypatch.setattr(clients_demo, "BENCH_SIZES", {**sizes, "bank_accounts": 200, "users": 5})
     seed(quiet=True, scale="ci")
-    first = row_counts()
+    ci = row_counts()
     seed(quiet=True, scale="full")
-    assert row_counts() == first
+    full = row_counts()
+    assert full["clients.Organisation"] == ci["clients.Organisation"] + 300
+    assert full["clients.Contact"] == ci["clients.Contact"] + 900
+    assert full["accounts.User"] == ci["accounts.User"] + 5
+    seed(quiet=True, scale="full")
+    assert row_counts() == full
 
 
 def test_every_role_has_its_demo_user_with_the_demo_password(settings):
