@@ -8,4 +8,4 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
-        from crm.clients import access  # noqa: F401  (registers the row rules)
+        from crm.clients import access, services  # noqa: F401  (row rules; notification events)

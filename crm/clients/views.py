@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.clients import filtersets, forms, selectors, tables
+from crm.clients import filtersets, forms, selectors, services, tables
 from crm.clients.models import Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
@@ -107,6 +107,11 @@ class OrganisationReassignView(generic.BulkReassignView):
     form_class = forms.ReassignForm
     list_url_name = "clients:organisation_list"
 
+    def apply(self, data):
+        return services.organisations_reassign(
+            self.request.user, pks=self.selected(), owner=data["owner"]
+        )
+
 
 class ContactListView(generic.ObjectListView):
     model = Contact
@@ -138,6 +143,10 @@ class ContactDetailView(generic.ObjectDetailView):
 class ContactEditView(generic.ObjectEditView):
     model = Contact
     form_class = forms.ContactForm
+
+    def get_initial(self):
+        organisation = self.request.GET.get("organisation", "")
+        return {"organisation": organisation} if organisation.isdigit() else {}
 
 
 class ContactDeleteView(generic.ObjectDeleteView):

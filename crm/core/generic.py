@@ -421,8 +421,12 @@ class ObjectEditView(ScopedView):
             self.model._default_manager.all(), self.request.user, "change", pk=pk
         )
 
+    def get_initial(self) -> dict:
+        return {}
+
     def get_form(self, obj, data=None):
-        form = self.form_class(data=data, instance=obj, user=self.request.user)
+        initial = self.get_initial() if obj is None else {}
+        form = self.form_class(data=data, instance=obj, user=self.request.user, initial=initial)
         apply_field_policy(form, self.request.user, self.model)
         return form
 

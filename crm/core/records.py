@@ -33,10 +33,13 @@ class OutOfScope(RecordError):  # noqa: N818
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field another user changed: raw values for the API, ``after`` as people read it."""
+
     field: str
     label: str
     before: Any
     after: Any
+    value: Any = None
 
 
 class StaleRecord(RecordError):  # noqa: N818
@@ -209,7 +212,13 @@ def changes_since(user, obj, version: int) -> list[FieldChange]:
         before, after = getattr(seen, field.attname), getattr(obj, field.attname)
         if before != after:
             changes.append(
-                FieldChange(field.name, str(field.verbose_name), before, display(obj, field))
+                FieldChange(
+                    field.name,
+                    str(field.verbose_name),
+                    before,
+                    display(obj, field),
+                    value=after,
+                )
             )
     return changes
 

@@ -198,7 +198,7 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(api, world):
     body = response.json()
     assert body["detail"]
     assert body["version"] == 2
-    assert {"field": "name", "value": "Альфа-2"} in body["changes"]
+    assert {"field": "name", "value": "Альфа-2", "display": "Альфа-2"} in body["changes"]
     mine.refresh_from_db()
     assert (mine.name, mine.version) == ("Альфа-2", 2)
 

@@ -98,6 +98,7 @@ class TestDeliveryPreferences:
                 "event__system__announcement": "none",
                 "event__download__ready": "both",
                 "event__account__password_changed": "email",
+                "event__clients__assigned": "app",
                 "digest_enabled": "on",
             },
         )

@@ -9,7 +9,7 @@ from crm.notifications.selectors import latest_notifications
 
 @login_required
 def home(request):
-    """Who I am in the company, my team and my latest notifications."""
+    """My next steps (today and overdue), who I am, my team and my latest notifications."""
     me = selectors.user_with_org(request.user.pk)
     context = {
         "me": me,
@@ -17,4 +17,8 @@ def home(request):
         "team": [] if request.user.is_outside_party else selectors.user_team(me),
         "notifications": latest_notifications(request.user, limit=5),
     }
+    if request.user.has_perm("clients.view_interaction"):
+        from crm.clients.selectors import next_steps
+
+        context["next_steps"] = next_steps(request.user)
     return render(request, "accounts/home.html", context)

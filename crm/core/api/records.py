@@ -336,7 +336,10 @@ class RecordViewSet(
         return {
             "detail": str(exc.message),
             "version": getattr(exc.current, "version", None),
-            "changes": [{"field": change.field, "value": change.after} for change in exc.changes],
+            "changes": [
+                {"field": change.field, "value": change.value, "display": change.after}
+                for change in exc.changes
+            ],
         }
 
 
