@@ -6,3 +6,11 @@ class AccountsConfig(AppConfig):
     name = "crm.accounts"
     label = "accounts"
     verbose_name = _("Organisation and people")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from crm.accounts.signals import grant_default_permissions
+
+        # After auth's own handler has created the permissions of every app.
+        post_migrate.connect(grant_default_permissions, dispatch_uid="crm_default_permissions")

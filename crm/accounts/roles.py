@@ -54,3 +54,24 @@ def source_for_user(user) -> Source:
         if role in _ROLE_SOURCE:
             return _ROLE_SOURCE[role]
     return Source.STAFF
+
+
+# Permissions each role gets by default, per app and model. Applied after every migrate to
+# roles that have no permission of that app yet, so administrators' later edits stay.
+_ALL = ("view", "add", "change", "delete", "export")
+_CLIENT_MODELS = ("organisation", "contact", "interaction", "bankaccount")
+DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
+    "clients": {
+        ADMINISTRATOR: dict.fromkeys(_CLIENT_MODELS, _ALL),
+        HEAD_OF_SALES: dict.fromkeys(_CLIENT_MODELS, _ALL),
+        REGIONAL_MANAGER: dict.fromkeys(_CLIENT_MODELS, ("view", "add", "change", "export"))
+        | {"interaction": _ALL},
+        SALES_MANAGER: dict.fromkeys(_CLIENT_MODELS, ("view", "add", "change"))
+        | {"interaction": ("view", "add", "change", "delete")},
+        MARKETER: {"organisation": ("view",), "contact": ("view", "export")},
+        APPROVER: dict.fromkeys(_CLIENT_MODELS, ("view", "change")),
+        ANALYST: dict.fromkeys(_CLIENT_MODELS, ("view", "export")),
+        DEALER: {"organisation": ("view",)},
+        SUB_DEALER: {"organisation": ("view",)},
+    },
+}

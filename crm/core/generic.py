@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from crm.core import access, exporting, records
-from crm.core.models import ExportStatus, SavedView
+from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
 PAGE_SIZES = (25, 50, 100)
@@ -43,7 +43,9 @@ class ScopedView(LoginRequiredMixin, View):
             raise ImproperlyConfigured(f"{type(self).__name__} must declare its model")
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if not request.user.has_perm(access.permission_name(self.model, self.action)):
+        needs_permission = access.rule_for(self.model).requires_permission
+        permission = access.permission_name(self.model, self.action)
+        if needs_permission and not request.user.has_perm(permission):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -232,18 +234,12 @@ class ObjectListView(ScopedView):
             )
             enqueue(
                 "core.export_list",
-                kwargs={"log_id": entry.pk, "view": self.export_view_name(), "query": query},
                 queue="long",
+                log_id=entry.pk,
+                view=self.export_view_name(),
+                query=query,
             )
-            messages.info(
-                self.request,
-                _(
-                    "The export of %(rows)s rows is being prepared. You will get a notification "
-                    "and find the file in Downloads."
-                )
-                % {"rows": rows},
-            )
-            return redirect(self.request.path + "?" + query)
+            return redirect("core:export_progress", pk=entry.pk)
         entry = exporting.log_export(
             user,
             model=self.model,
@@ -295,6 +291,20 @@ class ObjectListView(ScopedView):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         response["Cache-Control"] = "no-store"
         return response
+
+
+class ExportProgressView(ScopedView):
+    """The progress of the user's own background export; polled by HTMX until it is done."""
+
+    model = ExportLog
+
+    def get(self, request, pk):
+        entry = access.get_for_user(ExportLog.objects.all(), request.user, pk=pk)
+        percent = min(100, round(100 * entry.rows_done / entry.rows)) if entry.rows else 100
+        context = {"entry": entry, "percent": percent, "done": entry.status != ExportStatus.QUEUED}
+        if request.htmx:
+            return render(request, "generic/includes/export_progress.html", context)
+        return render(request, "generic/export_progress.html", context)
 
 
 def _without(query, *params) -> str:

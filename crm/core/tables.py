@@ -13,6 +13,7 @@ from datetime import date, datetime
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import access
@@ -86,7 +87,7 @@ class Table:
 
     def _label(self, column: Column) -> str:
         try:
-            return str(self.model._meta.get_field(self._governing(column)).verbose_name)
+            return capfirst(self.model._meta.get_field(self._governing(column)).verbose_name)
         except FieldDoesNotExist:
             return column.name
 

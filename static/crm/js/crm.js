@@ -21,6 +21,25 @@
     setTimeout(function () { toast.remove(); }, 8000);
   }
 
+  // Progress bars: the width comes from data-width (CSP allows no inline style attributes).
+  function applyWidths(root) {
+    root.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-width") + "%";
+    });
+  }
+
+  // "Select all" checkboxes in list tables: data-select-all names the row checkboxes.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches("[data-select-all]")) { return; }
+    var form = box.closest("form") || document;
+    form.querySelectorAll('input[type="checkbox"][name="' + box.getAttribute("data-select-all") + '"]')
+      .forEach(function (row) { row.checked = box.checked; });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.detail.elt.parentNode || document); });
+
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
     showToast(status === 403 ? message("forbidden") : message("failed") + " (" + status + ")");
