@@ -175,6 +175,9 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Dealer CRM")
 # django-axes: 5 failures within the cool-off lock the account for 15 minutes. Lockout is keyed
 # by username, and the client address is REMOTE_ADDR only, so a forged X-Forwarded-For changes
 # nothing (reference/reliability.md, section 4).
+# django-filter: the empty choice of a filter reads "All" rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
+
 # Exports: rows a user may export a day unless their account says otherwise; exports larger
 # than the threshold run in the background and arrive in the downloads list.
 EXPORT_DAILY_ROWS = _bounded_int("EXPORT_DAILY_ROWS", 5000, 0, 100_000_000)

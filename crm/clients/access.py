@@ -3,7 +3,7 @@ visibility rule; crm.core.access applies it everywhere)."""
 
 from django.db.models import Q
 
-from crm.clients.models import BankAccount, Contact, Interaction, Organisation
+from crm.clients.models import BankAccount, Contact, HoldingGroup, Interaction, Organisation
 from crm.core import access
 
 
@@ -60,3 +60,17 @@ class InteractionAccess(_ThroughOrganisation):
 
     def change(self, scope, f):
         return Q(**{f("author_id"): scope.user_id}) & self.view(scope, f)
+
+
+@access.register(HoldingGroup)
+class HoldingGroupAccess(access.ModelAccess):
+    """Holding groups are a shared dictionary: everyone reads them, administrators edit them."""
+
+    requires_permission = False
+    policy_fields = ()
+
+    def view(self, scope, f):
+        return Q()
+
+    def change(self, scope, f):
+        return access.NOTHING

@@ -15,10 +15,29 @@ from crm.clients.models import (
 from crm.clients.selectors import dictionary_choices, owner_choices
 
 
+class ArchiveFilter(django_filters.ChoiceFilter):
+    """Archived records stay out of lists unless asked for."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            field_name="is_archived",
+            label=_("Archived records"),
+            choices=[("only", _("Only archived")), ("all", _("Working and archived"))],
+            empty_label=_("Working only"),
+            null_label=None,
+            **kwargs,
+        )
+
+    def filter(self, qs, value):
+        if value == "only":
+            return qs.filter(is_archived=True)
+        if value == "all":
+            return qs
+        return qs.filter(is_archived=False)
+
+
 class OrganisationFilterSet(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
-        choices=OrganisationStatus.choices, label=_("Status")
-    )
+    status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
     counterparty_type = django_filters.ChoiceFilter(
         choices=CounterpartyType.choices, label=_("Counterparty type")
@@ -27,7 +46,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
     client_type = django_filters.ChoiceFilter(field_name="client_type_id", label=_("Client type"))
     category = django_filters.ChoiceFilter(field_name="category_id", label=_("Client category"))
     owner = django_filters.ChoiceFilter(field_name="owner_id", label=_("Manager"))
-    archived = django_filters.BooleanFilter(field_name="is_archived", label=_("Archived"))
+    archived = ArchiveFilter()
 
     class Meta:
         model = Organisation
@@ -44,7 +63,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
 class ContactFilterSet(django_filters.FilterSet):
     mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"))
     region = django_filters.ChoiceFilter(field_name="organisation__region_id", label=_("Region"))
-    archived = django_filters.BooleanFilter(field_name="is_archived", label=_("Archived"))
+    archived = ArchiveFilter()
 
     class Meta:
         model = Contact

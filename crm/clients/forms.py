@@ -26,7 +26,7 @@ class PhoneField(forms.CharField):
 
 
 class OrganisationForm(RecordForm):
-    phone = PhoneField(label=_("phone"), required=False)
+    phone = PhoneField(label=_("Phone"), required=False)
 
     class Meta:
         model = Organisation
@@ -58,6 +58,15 @@ class OrganisationForm(RecordForm):
         ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if "parent_dealer" in self.fields and user is not None:
+            dealers = Organisation.objects.restrict(user).filter(kind="dealer")
+            self.fields["parent_dealer"].queryset = dealers.only("pk", "name")
+        if "owner" in self.fields:
+            owners = self.fields["owner"].queryset.filter(is_active=True, position__isnull=False)
+            self.fields["owner"].queryset = owners
+
     def clean_inn(self):
         value = self.cleaned_data.get("inn", "")
         return requisites.check_inn(value) if value else ""
@@ -74,8 +83,8 @@ class OrganisationForm(RecordForm):
 
 
 class ContactForm(RecordForm):
-    phone = PhoneField(label=_("work phone"), required=False)
-    mobile = PhoneField(label=_("mobile phone"), required=False)
+    phone = PhoneField(label=_("Work phone"), required=False)
+    mobile = PhoneField(label=_("Mobile phone"), required=False)
 
     class Meta:
         model = Contact

@@ -6,7 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.clients import filtersets, forms, selectors, services, tables
+from crm.clients import filtersets, forms, requisites, selectors, services, tables
 from crm.clients.models import Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
@@ -26,6 +26,7 @@ class OrganisationDetailView(generic.ObjectDetailView):
     model = Organisation
     template_name = "clients/organisation_detail.html"
     select_related = ("region", "owner", "org_unit", "client_type", "category", "parent_dealer")
+    displays = {"phone": lambda org: org.phone_display}
     sections = [
         (
             gettext_lazy("Main"),
@@ -35,10 +36,7 @@ class OrganisationDetailView(generic.ObjectDetailView):
             gettext_lazy("Requisites"),
             ["legal_name", "counterparty_type", "inn", "kpp", "ogrn", "legal_address"],
         ),
-        (
-            gettext_lazy("Contacts"),
-            ["phone", "phone_ext", "email", "website", "actual_address"],
-        ),
+        (gettext_lazy("Contacts"), ["phone", "email", "website", "actual_address"]),
         (
             gettext_lazy("More"),
             ["parent_dealer", "holding", "sales_channel", "lead_source", "erp_key", "notes"],
@@ -127,6 +125,10 @@ class ContactListView(generic.ObjectListView):
 class ContactDetailView(generic.ObjectDetailView):
     model = Contact
     select_related = ("organisation",)
+    displays = {
+        "phone": lambda c: requisites.format_phone(c.phone, c.phone_ext) if c.phone else "",
+        "mobile": lambda c: requisites.format_phone(c.mobile) if c.mobile else "",
+    }
     sections = [
         (
             gettext_lazy("Contact"),
@@ -134,7 +136,7 @@ class ContactDetailView(generic.ObjectDetailView):
         ),
         (
             gettext_lazy("How to reach"),
-            ["phone", "phone_ext", "mobile", "email", "email_secondary", "mailing_consent"],
+            ["phone", "mobile", "email", "email_secondary", "mailing_consent"],
         ),
         (gettext_lazy("More"), ["notes"]),
     ]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from crm.core import access, exporting, records
+from crm.core.forms import style_fields
 from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
@@ -139,14 +140,14 @@ class ObjectListView(ScopedView):
         problems = []
         filterset = None
         if self.filterset is not None:
-            filterset = self.filterset(
-                self.request.GET or None, queryset=queryset, request=self.request
-            )
+            # Always bound, so filters with a default (archived rows hidden) apply on first view.
+            filterset = self.filterset(self.request.GET, queryset=queryset, request=self.request)
             hidden = access.hidden_fields(self.request.user, self.model)
             for name, declared in list(filterset.filters.items()):
                 base = declared.field_name.split("__")[0].removesuffix("_id")
                 if base in hidden:
                     del filterset.filters[name]
+            style_fields(filterset.form)
             if filterset.is_bound and not filterset.is_valid():
                 problems.append(_("Some filters were not understood and are ignored."))
             else:
@@ -320,6 +321,8 @@ class ObjectDetailView(ScopedView):
     template_name = "generic/object_detail.html"
     sections: list[tuple[str, list[str]]] = []
     select_related: tuple[str, ...] = ()
+    # field name → callable(obj) giving its display (e.g. a formatted phone)
+    displays: dict = {}
 
     def get(self, request, pk, *args, **kwargs):
         obj = access.get_for_user(
@@ -367,7 +370,9 @@ class ObjectDetailView(ScopedView):
                 if name not in visible:
                     continue
                 field = self.opts.get_field(name)
-                items.append({"label": field.verbose_name, "value": records.display(obj, field)})
+                show = self.displays.get(name)
+                value = show(obj) if show else records.display(obj, field)
+                items.append({"label": field.verbose_name, "value": value or "—"})
             if items:
                 sections.append({"title": title, "items": items})
         return sections

@@ -81,3 +81,73 @@ def test_anonymous_visitors_are_refused(client, route):
 
 def test_the_allowlist_names_only_existing_routes():
     assert set(ALLOWLIST) <= set(ROUTES)
+
+
+# --- every view is a scoped view ------------------------------------------------------------------
+
+# URL names (namespace:name) served by views that are not crm.core.generic.ScopedView, and why.
+# Anything else must be a ScopedView: it derives its model permission from its action and reads
+# rows only through the row rule.
+NOT_SCOPED = {
+    # login, logout and password pages: before or around authentication, no records
+    "accounts:login": "the login page",
+    "accounts:logout": "logout",
+    "accounts:otp_verify": "second-factor check at login",
+    "accounts:otp_setup": "second-factor enrolment of the user's own device",
+    "accounts:password_change": "the user's own password",
+    "accounts:password_reset": "password reset request",
+    "accounts:password_reset_done": "password reset: 'check your e-mail'",
+    "accounts:password_reset_confirm": "password reset: the signed link",
+    "accounts:password_reset_complete": "password reset: done",
+    "accounts:set_language": "language switch",
+    # health probes
+    "core:healthz": "load balancer probe",
+    "core:readyz": "load balancer probe",
+    # API: DRF views, checked by their own permission classes (HasScope, HasModelPermission)
+    "api:schema": "OpenAPI schema (DRF)",
+    "api:docs": "Swagger UI, staff only (DRF)",
+    # personal pages: only the user's own data, through the personal row rules
+    "accounts:home": "the user's start page",
+    "accounts:profile": "the user's own profile",
+    "notifications:inbox": "the user's own notifications",
+    "notifications:unread_badge": "the user's own unread count",
+    "notifications:open": "one of the user's own notifications",
+    "notifications:mark_read": "one of the user's own notifications",
+    "notifications:mark_all_read": "the user's own notifications",
+    "notifications:preferences": "the user's own notification settings",
+    "notifications:downloads": "the user's own downloads",
+    "notifications:request_my_data": "the user's own data export",
+    "notifications:download_file": "one of the user's own downloads",
+}
+# Whole namespaces outside the rule: Django admin is for administrators only.
+NOT_SCOPED_NAMESPACES = {"admin": "Django admin, administrators only (is_staff)"}
+
+
+def view_class_of(match):
+    func = match.func
+    return getattr(func, "view_class", None) or getattr(func, "cls", None)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_view_is_a_scoped_view_or_allowlisted(route):
+    from django.urls import resolve
+
+    from crm.core.generic import ScopedView
+
+    match = resolve(concrete(route))
+    if match.namespace in NOT_SCOPED_NAMESPACES or match.view_name in NOT_SCOPED:
+        return
+    view_class = view_class_of(match)
+    scoped = isinstance(view_class, type) and issubclass(view_class, ScopedView)
+    assert scoped, (
+        f"{route} ({match.view_name}) is served by {view_class or match.func!r}, which is not a "
+        "crm.core.generic.ScopedView: build it on a scoped view, or add it to NOT_SCOPED with "
+        "the reason"
+    )
+
+
+def test_the_scoped_view_allowlist_names_only_existing_routes():
+    from django.urls import resolve
+
+    names = {resolve(concrete(route)).view_name for route in ROUTES}
+    assert set(NOT_SCOPED) <= names
