@@ -30,10 +30,18 @@ class AuditedTask(Task):
             return super().__call__(*args, **kwargs)
 
 
+LONG_TASKS: set[str] = set()
+
+
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Celery router (CELERY_TASK_ROUTES): long tasks to the "long" queue."""
+    return {"queue": "long"} if name in LONG_TASKS else None
+
+
 def crm_task(*, name: str, long: bool = False, **options):
     """Declare a task; long ones go to the "long" queue with the long time limits."""
     if long:
-        options.setdefault("queue", "long")
+        LONG_TASKS.add(name)
         options.setdefault("time_limit", settings.CELERY_LONG_TASK_TIME_LIMIT)
         options.setdefault("soft_time_limit", settings.CELERY_LONG_TASK_TIME_LIMIT - 30)
     return shared_task(name=name, base=AuditedTask, **options)

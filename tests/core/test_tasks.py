@@ -50,3 +50,13 @@ def test_drain_outbox_publishes_in_order_and_records_attempts(private_redis):
 
 def test_the_ping_task_records_that_it_ran():
     assert tasks.ping.apply(args=["check"]).get() == "check"
+
+
+def test_long_tasks_are_routed_to_the_long_queue():
+    from celery import current_app
+
+    from crm.core.tasks import export_list, ping
+
+    router = current_app.amqp.router
+    assert router.route({}, export_list.name)["queue"].name == "long"
+    assert router.route({}, ping.name)["queue"].name == "default"
