@@ -5,7 +5,7 @@ permissions, scope and field policies apply (crm.core.api.records). Changes send
 ``version``; lists are cursor-paginated, ordered by id unless ``?ordering=`` asks otherwise.
 """
 
-from crm.clients.models import Contact, Interaction, Organisation
+from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.clients.requisites import phone_search_key
 from crm.core.api.records import (
     RecordSerializer,
@@ -41,6 +41,14 @@ class InteractionSerializer(RecordSerializer):
         model = Interaction
         fields = "__all__"
         read_only_fields = ["author"]
+
+
+class BankAccountSerializer(RecordSerializer):
+    """A settlement account of an organisation; the account number is checked against the BIK."""
+
+    class Meta:
+        model = BankAccount
+        fields = "__all__"
 
 
 @record_schema
@@ -95,8 +103,20 @@ class InteractionViewSet(RecordViewSet):
         return {"author": self.request.user}
 
 
+@record_schema
+class BankAccountViewSet(RecordViewSet):
+    """Bank accounts of the organisations in the service user's scope."""
+
+    model = BankAccount
+    serializer_class = BankAccountSerializer
+    filter_fields = {"organisation": "organisation_id", "bik": "bik"}
+    search_fields = [("account", prefix("account"))]
+    ordering_fields = ("id", "created_at", "updated_at")
+
+
 def register(router) -> None:
     """Add the clients endpoints to the API router (crm/core/api/urls.py)."""
     router.register("clients/organisations", OrganisationViewSet, basename="organisation")
     router.register("clients/contacts", ContactViewSet, basename="contact")
     router.register("clients/interactions", InteractionViewSet, basename="interaction")
+    router.register("clients/bank-accounts", BankAccountViewSet, basename="bankaccount")

@@ -1034,7 +1034,11 @@ phone phone_ext mobile email email_secondary mailing_consent consent_changed_at 
 is_archived
 """
 )
-BANK_COLUMNS = ["organisation_id", "bik", "bank_name", "corr_account", "account", "is_primary"]
+BANK_COLUMNS = _words(
+    """
+version created_at updated_at organisation_id bik bank_name corr_account account is_primary
+"""
+)
 INTERACTION_COLUMNS = _words(
     """
 version created_at updated_at organisation_id contact_id kind direction occurred_at
@@ -1172,7 +1176,8 @@ def load_bench_rows(
                 for _n in range(_spread(i, bank_accounts, organisations)):
                     bik, bank_name, corr = rng.choice(BANKS)
                     account = requisites.make_bank_account(rng, bik)
-                    yield [org_ids[i], bik, bank_name, corr, account, "t"]
+                    stamp = _iso(created_of[i])
+                    yield [1, stamp, stamp, org_ids[i], bik, bank_name, corr, account, "t"]
 
         _copy("clients_bankaccount", BANK_COLUMNS, bank_rows())
 

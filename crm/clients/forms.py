@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.clients import requisites
-from crm.clients.models import Contact, Interaction, Organisation
+from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.core.forms import BulkEditForm, RecordForm
 
 
@@ -110,6 +110,17 @@ class ContactForm(RecordForm):
             self.fields["organisation"].queryset = Organisation.objects.restrict(user, "change")
 
 
+class BankAccountForm(RecordForm):
+    class Meta:
+        model = BankAccount
+        fields = ["organisation", "bik", "bank_name", "corr_account", "account", "is_primary"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        if "organisation" in self.fields and user is not None:
+            self.fields["organisation"].queryset = Organisation.objects.restrict(user, "change")
+
+
 class InteractionForm(RecordForm):
     class Meta:
         model = Interaction
@@ -126,8 +137,10 @@ class InteractionForm(RecordForm):
         ]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 3}),
-            "occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
-            "next_step_date": forms.DateInput(attrs={"type": "date"}),
+            "occurred_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "next_step_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def __init__(self, *args, user=None, organisation=None, **kwargs):

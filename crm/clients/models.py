@@ -234,7 +234,7 @@ class OrganisationGrant(UserObjectPermissionBase):
 
 
 @tracked()
-class BankAccount(models.Model):
+class BankAccount(VersionedModel):
     """An organisation's settlement account (расчётный счёт) in a bank."""
 
     organisation = models.ForeignKey(
@@ -263,6 +263,9 @@ class BankAccount(models.Model):
 
     def __str__(self):
         return f"{self.account} · {self.bank_name}"
+
+    def get_absolute_url(self):
+        return reverse("clients:organisation_detail", args=[self.organisation_id]) + "?tab=bank"
 
     def clean(self):
         from django.core.exceptions import ValidationError

@@ -48,4 +48,25 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", views.ContactEditView.as_view(), name="contact_edit"),
     path("contacts/<int:pk>/delete/", views.ContactDeleteView.as_view(), name="contact_delete"),
     path("interactions/", views.InteractionListView.as_view(), name="interaction_list"),
+    path(
+        "interactions/<int:pk>/edit/",
+        views.InteractionEditView.as_view(),
+        name="interaction_edit",
+    ),
+    path(
+        "interactions/<int:pk>/done/",
+        views.InteractionDoneView.as_view(),
+        name="interaction_done",
+    ),
+    path("bank-accounts/new/", views.BankAccountEditView.as_view(), name="bankaccount_create"),
+    path(
+        "bank-accounts/<int:pk>/edit/",
+        views.BankAccountEditView.as_view(),
+        name="bankaccount_edit",
+    ),
+    path(
+        "bank-accounts/<int:pk>/delete/",
+        views.BankAccountDeleteView.as_view(),
+        name="bankaccount_delete",
+    ),
 ]

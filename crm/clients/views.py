@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.clients import filtersets, forms, requisites, selectors, services, tables
-from crm.clients.models import Contact, Interaction, Organisation
+from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
 
@@ -21,12 +21,22 @@ class OrganisationListView(generic.ObjectListView):
     def search(self, queryset, text):
         return selectors.organisation_search(queryset, text, self.request.user)
 
+    def search_placeholder(self):
+        visible = access.visible_fields(self.request.user, Organisation)
+        if "inn" in visible and "phone" in visible:
+            return _("Name, INN or phone")
+        if "inn" in visible:
+            return _("Name or INN")
+        if "phone" in visible:
+            return _("Name or phone")
+        return _("Name")
+
 
 class OrganisationDetailView(generic.ObjectDetailView):
     model = Organisation
     template_name = "clients/organisation_detail.html"
     select_related = ("region", "owner", "org_unit", "client_type", "category", "parent_dealer")
-    displays = {"phone": lambda org: org.phone_display}
+    displays = {"phone": lambda o: requisites.format_phone(o.phone, o.phone_ext) if o.phone else ""}
     sections = [
         (
             gettext_lazy("Main"),
@@ -66,10 +76,18 @@ class OrganisationDetailView(generic.ObjectDetailView):
                 .filter(organisation=obj)
                 .select_related("author", "contact")[:200]
             )
+            context["changeable"] = set(
+                Interaction.objects.restrict(user, "change")
+                .filter(organisation=obj)
+                .values_list("pk", flat=True)
+            )
             if user.has_perm("clients.add_interaction") and self.can(obj, "view"):
                 context["interaction_form"] = forms.InteractionForm(user=user, organisation=obj)
         elif tab == "bank":
             context["bank_accounts"] = list(obj.bank_accounts.restrict(user))
+            context["can_change_bank"] = user.has_perm("clients.change_bankaccount") and self.can(
+                obj, "change"
+            )
         return context
 
 
@@ -121,6 +139,9 @@ class ContactListView(generic.ObjectListView):
     def search(self, queryset, text):
         return selectors.contact_search(queryset, text, self.request.user)
 
+    def search_placeholder(self):
+        return _("Last name, e-mail or phone")
+
 
 class ContactDetailView(generic.ObjectDetailView):
     model = Contact
@@ -154,6 +175,52 @@ class ContactEditView(generic.ObjectEditView):
 class ContactDeleteView(generic.ObjectDeleteView):
     model = Contact
     success_url_name = "clients:contact_list"
+
+
+class BankAccountEditView(generic.ObjectEditView):
+    model = BankAccount
+    form_class = forms.BankAccountForm
+    list_url_name = "clients:organisation_list"
+
+    def get_initial(self):
+        organisation = self.request.GET.get("organisation", "")
+        return {"organisation": organisation} if organisation.isdigit() else {}
+
+
+class BankAccountDeleteView(generic.ObjectDeleteView):
+    model = BankAccount
+
+    def get_success_url(self, obj):
+        return obj.get_absolute_url()
+
+
+class InteractionEditView(generic.ObjectEditView):
+    """Only the author edits an interaction (the row rule says so)."""
+
+    model = Interaction
+    form_class = forms.InteractionForm
+
+
+class InteractionDoneView(ScopedView):
+    """Mark an interaction's next step done (from the home page or the timeline)."""
+
+    model = Interaction
+    action = "change"
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        item = access.get_for_user(Interaction.objects.all(), request.user, "change", pk=pk)
+        try:
+            records.record_update(
+                request.user, item, data={"next_step_done": True}, expected_version=None
+            )
+            messages.success(request, _("Next step marked done."))
+        except records.RecordError as error:
+            messages.error(request, error.message)
+        back = request.POST.get("next", "")
+        if back.startswith("/") and not back.startswith("//"):
+            return redirect(back)
+        return redirect(item.get_absolute_url())
 
 
 class InteractionListView(generic.ObjectListView):

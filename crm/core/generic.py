@@ -11,17 +11,20 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
 from crm.core import access, exporting, records
+from crm.core.choices import Channel, Source
 from crm.core.forms import style_fields
 from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
@@ -59,6 +62,16 @@ class ScopedView(LoginRequiredMixin, View):
     def opts(self):
         return self.model._meta
 
+    list_url_name = None
+
+    def list_url(self) -> str | None:
+        """Where breadcrumbs and "Cancel" lead: the model's list, if it has one."""
+        name = self.list_url_name or f"{self.opts.app_label}:{self.opts.model_name}_list"
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            return None
+
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to ``cap`` rows (never a full COUNT over a big table): (count, more)."""
@@ -82,6 +95,9 @@ class ObjectListView(ScopedView):
     def search(self, queryset, text):
         """Narrow the queryset by the search box; override per list."""
         return queryset
+
+    def search_placeholder(self) -> str:
+        return _("Search")
 
     # --- request handling --------------------------------------------------------------
     def get(self, request, *args, **kwargs):
@@ -196,6 +212,7 @@ class ObjectListView(ScopedView):
             "query_without_sort": _without(query, "sort"),
             "sort": request.GET.get("sort", ""),
             "search_text": request.GET.get("q", ""),
+            "search_placeholder": self.search_placeholder(),
             "saved_views": [v for v in views if v.name],
             "can_export": request.user.has_perm(access.permission_name(self.model, "export")),
             "can_change": request.user.has_perm(access.permission_name(self.model, "change")),
@@ -332,6 +349,7 @@ class ObjectDetailView(ScopedView):
         context = {
             "object": obj,
             "opts": self.opts,
+            "list_url": self.list_url(),
             "tab": tab,
             "tabs": self.tabs(obj),
             "sections": self.visible_sections(obj),
@@ -339,7 +357,7 @@ class ObjectDetailView(ScopedView):
             "can_delete": self.can(obj, "delete"),
         }
         if tab == "history":
-            context["history"] = history_of(request.user, obj)
+            context["history"] = history_of(request.user, obj, displays=self.displays)
         context.update(self.extra_context(obj, tab))
         if request.htmx and request.htmx.target == "card-tab":
             return render(request, "generic/includes/card_tab.html", context)
@@ -378,9 +396,11 @@ class ObjectDetailView(ScopedView):
         return sections
 
 
-def history_of(user, obj, limit: int = 200) -> list[dict]:
+def history_of(user, obj, limit: int = 200, displays=None) -> list[dict]:
     """The record's audit trail as a list of changes, newest first, in visible fields only."""
+    displays = displays or {}
     events = list(obj.events.select_related("pgh_context").order_by("pgh_id")[:limit])
+    names = _user_names(events)
     visible = access.visible_fields(user, type(obj)) - access.UNGOVERNED_FIELDS
     fields = [f for f in type(obj)._meta.concrete_fields if f.name in visible]
     entries, previous = [], None
@@ -392,11 +412,12 @@ def history_of(user, obj, limit: int = 200) -> list[dict]:
             if previous is None and after in (None, "", False):
                 continue
             if previous is None or before != after:
+                show = displays.get(field.name) or (lambda row, f=field: records.display(row, f))
                 changes.append(
                     {
                         "label": field.verbose_name,
-                        "before": records.display(previous, field) if previous is not None else "",
-                        "after": records.display(event, field),
+                        "before": show(previous) if previous is not None else "",
+                        "after": show(event),
                     }
                 )
         metadata = event.pgh_context.metadata if event.pgh_context else {}
@@ -405,14 +426,30 @@ def history_of(user, obj, limit: int = 200) -> list[dict]:
                 {
                     "when": event.pgh_created_at,
                     "label": event.pgh_label,
-                    "who": metadata.get("username", ""),
-                    "source": metadata.get("source", ""),
-                    "channel": metadata.get("channel", ""),
+                    "who": names.get(metadata.get("user")) or metadata.get("username", ""),
+                    "source": _label(Source, metadata.get("source")),
+                    "channel": _label(Channel, metadata.get("channel")),
                     "changes": changes,
                 }
             )
         previous = event
     return list(reversed(entries))
+
+
+def _user_names(events) -> dict:
+    ids = {e.pgh_context.metadata.get("user") for e in events if e.pgh_context}
+    ids.discard(None)
+    if not ids:
+        return {}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {user.pk: str(user) for user in users.only("first_name", "last_name", "middle_name")}
+
+
+def _label(choices, value) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value or ""
 
 
 class ObjectEditView(ScopedView):
@@ -488,7 +525,13 @@ class ObjectEditView(ScopedView):
         return obj.get_absolute_url()
 
     def render_form(self, form, obj, stale=None):
-        context = {"form": form, "object": obj, "opts": self.opts, "stale": stale}
+        context = {
+            "form": form,
+            "object": obj,
+            "opts": self.opts,
+            "stale": stale,
+            "list_url": self.list_url(),
+        }
         if stale is not None:
             form.data = form.data.copy()
             form.data["version"] = stale.current.version
@@ -531,7 +574,8 @@ class ObjectDeleteView(ScopedView):
 
     def get(self, request, pk):
         obj = access.get_for_user(self.model._default_manager.all(), request.user, "delete", pk=pk)
-        return render(request, self.template_name, {"object": obj, "opts": self.opts})
+        context = {"object": obj, "opts": self.opts, "list_url": self.list_url()}
+        return render(request, self.template_name, context)
 
     def post(self, request, pk):
         obj = access.get_for_user(self.model._default_manager.all(), request.user, "delete", pk=pk)
@@ -542,9 +586,10 @@ class ObjectDeleteView(ScopedView):
             messages.error(request, error.message)
             return redirect(obj.get_absolute_url())
         messages.success(request, _("Deleted: %(name)s.") % {"name": obj})
-        from django.urls import reverse
+        return redirect(self.get_success_url(obj))
 
-        return redirect(reverse(self.success_url_name))
+    def get_success_url(self, obj) -> str:
+        return reverse(self.success_url_name)
 
 
 class BulkEditView(ScopedView):
@@ -590,8 +635,6 @@ class BulkEditView(ScopedView):
         )
 
     def back_url(self):
-        from django.urls import reverse
-
         back = self.request.POST.get("back", "")
         url = reverse(self.list_url_name)
         return url + ("?" + back if back and "//" not in back else "")

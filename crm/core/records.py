@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -45,12 +46,14 @@ class FieldChange:
 class StaleRecord(RecordError):  # noqa: N818
     """Someone saved the record after the form was opened; nothing was written."""
 
-    def __init__(self, current: models.Model, changes: list[FieldChange]):
+    def __init__(self, current: models.Model, changes: list[FieldChange], by="", at=None):
         super().__init__(
             _("Someone else saved this record while you were editing it. Nothing was saved.")
         )
         self.current = current
         self.changes = changes
+        self.by = by  # who saved it last, as people read the name
+        self.at = at
 
 
 LEAVES_SCOPE = _(
@@ -116,7 +119,8 @@ def record_update(user, obj, *, data: dict, expected_version: int | None):
     if locked is None:
         raise access_denied()
     if expected_version is not None and getattr(locked, "version", None) != expected_version:
-        raise StaleRecord(locked, changes_since(user, locked, expected_version))
+        by, at = last_saved_by(locked)
+        raise StaleRecord(locked, changes_since(user, locked, expected_version), by=by, at=at)
     changed = []
     for name, value in _allowed(user, model, data).items():
         if getattr(locked, name) != value:
@@ -221,6 +225,18 @@ def changes_since(user, obj, version: int) -> list[FieldChange]:
                 )
             )
     return changes
+
+
+def last_saved_by(obj) -> tuple[str, Any]:
+    """Who saved the record last and when, from the audit trail ("" and None if unknown)."""
+    events = getattr(obj, "events", None)
+    event = events.select_related("pgh_context").order_by("-pgh_id").first() if events else None
+    if event is None or event.pgh_context is None:
+        return "", None
+    metadata = event.pgh_context.metadata
+    user_model = get_user_model()
+    user = user_model.objects.filter(pk=metadata.get("user")).first()
+    return (str(user) if user else metadata.get("username", "")), event.pgh_created_at
 
 
 def display(obj, field) -> str:

@@ -162,7 +162,7 @@ def test_create_outside_the_scope_is_refused_and_rolled_back(api, world):
         "post", ORGS, {"name": "Чужая", "region": world["tver"].pk, "owner": world["stranger"].pk}
     )
     assert response.status_code == 403
-    assert "outside" in response.json()["detail"]
+    assert "вышла бы из круга доступных вам записей" in response.json()["detail"]
     assert not Organisation.objects.filter(name="Чужая").exists()
 
 
@@ -174,7 +174,7 @@ def test_patch_moving_the_row_out_of_scope_is_refused_and_rolled_back(api, world
         {"owner": world["stranger"].pk, "region": world["tver"].pk, "version": 1},
     )
     assert response.status_code == 403
-    assert "outside" in response.json()["detail"]
+    assert "вышла бы из круга доступных вам записей" in response.json()["detail"]
     mine.refresh_from_db()
     assert (mine.owner, mine.region, mine.version) == (world["manager"], world["moscow"], 1)
 

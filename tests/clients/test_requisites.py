@@ -67,9 +67,10 @@ def test_inn_messages_are_distinct():
             r.check_inn("123")
         with pytest.raises(ValidationError) as wrong_sum:
             r.check_inn("7707083894")
-    assert wrong_length.value.messages != wrong_sum.value.messages
-    assert "10 digits" in wrong_length.value.messages[0]
-    assert "check digits" in wrong_sum.value.messages[0]
+        length_message, sum_message = wrong_length.value.messages[0], wrong_sum.value.messages[0]
+    assert length_message != sum_message
+    assert "10 digits" in length_message
+    assert "check digits" in sum_message
 
 
 # --- KPP -------------------------------------------------------------------------------------

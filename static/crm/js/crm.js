@@ -28,13 +28,24 @@
     });
   }
 
+  // Bulk action buttons (data-needs-selection) are enabled only while rows are ticked.
+  function updateSelection(form) {
+    form.querySelectorAll("[data-needs-selection]").forEach(function (button) {
+      var name = button.getAttribute("data-needs-selection");
+      button.disabled = !form.querySelector('input[type="checkbox"][name="' + name + '"]:checked');
+    });
+  }
+
   // "Select all" checkboxes in list tables: data-select-all names the row checkboxes.
   document.addEventListener("change", function (event) {
     var box = event.target;
-    if (!box.matches || !box.matches("[data-select-all]")) { return; }
+    if (!box.matches || box.type !== "checkbox") { return; }
     var form = box.closest("form") || document;
-    form.querySelectorAll('input[type="checkbox"][name="' + box.getAttribute("data-select-all") + '"]')
-      .forEach(function (row) { row.checked = box.checked; });
+    if (box.matches("[data-select-all]")) {
+      form.querySelectorAll('input[type="checkbox"][name="' + box.getAttribute("data-select-all") + '"]')
+        .forEach(function (row) { row.checked = box.checked; });
+    }
+    updateSelection(form);
   });
 
   document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
