@@ -15,9 +15,16 @@ class CrmModelBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             permissions = Permission.objects.all()
             if not user_obj.is_superuser:
+                # Two small id subqueries: an OR across both joins multiplies rows first.
+                own = Permission.user_set.through.objects.filter(user_id=user_obj.pk)
+                roles = Permission.group_set.through.objects.filter(
+                    group__in=user_obj.groups.through.objects.filter(user_id=user_obj.pk).values(
+                        "group_id"
+                    )
+                )
                 permissions = permissions.filter(
-                    Q(user=user_obj) | Q(group__user=user_obj)
-                ).distinct()
+                    Q(pk__in=own.values("permission_id")) | Q(pk__in=roles.values("permission_id"))
+                )
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
                 for app_label, codename in permissions.values_list(

@@ -36,6 +36,14 @@ class Scope:
     has_otp_device: bool = False
     # "app_label.model_name.field" → the levels of the field policies that apply to the user
     field_policies: tuple[tuple[str, int], ...] = ()
+    # permission codename ("view_organisation") → ids of the rows lent to the user (guardian)
+    grants: tuple[tuple[str, frozenset[int]], ...] = ()
+
+    def granted(self, codename: str) -> frozenset[int]:
+        for name, ids in self.grants:
+            if name == codename:
+                return ids
+        return frozenset()
 
 
 # One round trip per request for everything access needs: the user's roles, whether they have
@@ -84,21 +92,47 @@ SELECT
         SELECT p.model || '.' || p.field || '=' || p.access FROM accounts_fieldpolicy p
         WHERE p.role_id IN (SELECT group_id FROM accounts_user_groups WHERE user_id = %(user)s)
            OR p.position_id = %(position)s
-    )
+    ),
+    ARRAY({grants})
 """
+
+
+def _scope_sql() -> str:
+    """The scope query, with the grant tables the access registry knows (built once)."""
+    global _SCOPE_SQL_FULL
+    if _SCOPE_SQL_FULL is None:
+        from crm.core.access import grant_tables
+
+        # Table names come from model metadata, never from input.
+        parts = [
+            f"SELECT p.codename || ':' || g.content_object_id FROM {table} g "  # noqa: S608
+            f"JOIN auth_permission p ON p.id = g.permission_id WHERE g.user_id = %(user)s"
+            for table in grant_tables()
+        ]
+        grants = " UNION ALL ".join(parts) or "SELECT NULL::text WHERE false"
+        _SCOPE_SQL_FULL = _SCOPE_SQL.replace("{grants}", grants)
+    return _SCOPE_SQL_FULL
+
+
+_SCOPE_SQL_FULL = None
 
 
 def resolve_scope(user) -> Scope:
     """Compute the user's scope from their roles, position and line-management chain."""
     with connection.cursor() as cursor:
-        cursor.execute(_SCOPE_SQL, {"position": user.position_id, "user": user.pk})
-        unit_ids, region_ids, team_ids, role_names, has_device, policies = cursor.fetchone()
+        cursor.execute(_scope_sql(), {"position": user.position_id, "user": user.pk})
+        row = cursor.fetchone()
+    unit_ids, region_ids, team_ids, role_names, has_device, policies, grant_rows = row
     codes = frozenset(role_names or ())
     outside = bool(codes & roles.OUTSIDE_ROLES)
     parsed = []
     for entry in policies or ():
         key, _sep, level = entry.rpartition("=")
         parsed.append((key, int(level)))
+    grants: dict[str, set[int]] = {}
+    for entry in grant_rows or ():
+        codename, _sep, object_id = entry.rpartition(":")
+        grants.setdefault(codename, set()).add(int(object_id))
     return Scope(
         user_id=user.pk,
         view_all=user.is_superuser or (not outside and bool(codes & COMPANY_WIDE_VIEW)),
@@ -111,6 +145,7 @@ def resolve_scope(user) -> Scope:
         roles=codes,
         has_otp_device=bool(has_device),
         field_policies=tuple(parsed),
+        grants=tuple((name, frozenset(ids)) for name, ids in grants.items()),
     )
 
 

@@ -1,5 +1,7 @@
 """Filters of the organisation, contact and interaction lists."""
 
+from functools import partial
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
@@ -54,10 +56,15 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        self.filters["region"].extra["choices"] = dictionary_choices("refs.Region")
-        self.filters["client_type"].extra["choices"] = dictionary_choices("refs.ClientType")
-        self.filters["category"].extra["choices"] = dictionary_choices("refs.ClientCategory")
-        self.filters["owner"].extra["choices"] = owner_choices()
+        # Callables: the form field reads them when rendered, and deep copies skip them.
+        self.filters["region"].extra["choices"] = partial(dictionary_choices, "refs.Region")
+        self.filters["client_type"].extra["choices"] = partial(
+            dictionary_choices, "refs.ClientType"
+        )
+        self.filters["category"].extra["choices"] = partial(
+            dictionary_choices, "refs.ClientCategory"
+        )
+        self.filters["owner"].extra["choices"] = owner_choices
 
 
 class ContactFilterSet(django_filters.FilterSet):
@@ -71,7 +78,7 @@ class ContactFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        self.filters["region"].extra["choices"] = dictionary_choices("refs.Region")
+        self.filters["region"].extra["choices"] = partial(dictionary_choices, "refs.Region")
 
 
 class InteractionFilterSet(django_filters.FilterSet):

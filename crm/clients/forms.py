@@ -27,6 +27,7 @@ class PhoneField(forms.CharField):
 
 class OrganisationForm(RecordForm):
     phone = PhoneField(label=_("Phone"), required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organisation

@@ -180,7 +180,7 @@ class Organisation(VersionedModel):
         permissions = [("export_organisation", _("Can export organisations"))]
         indexes = [
             models.Index(fields=["name", "id"], name="clients_org_name"),
-            models.Index(fields=["-updated_at"], name="clients_org_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="clients_org_updated"),
             models.Index(fields=["status"], name="clients_org_status"),
             models.Index(
                 fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
@@ -320,6 +320,7 @@ class Contact(VersionedModel):
         permissions = [("export_contact", _("Can export contacts"))]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="clients_contact_name"),
+            models.Index(fields=["-updated_at", "-id"], name="clients_contact_updated"),
             models.Index(fields=["phone"], name="clients_contact_phone"),
             models.Index(fields=["mobile"], name="clients_contact_mobile"),
             models.Index(Upper("email"), name="clients_contact_email"),

@@ -2,7 +2,8 @@
 
 from django.apps import apps
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from crm.clients import requisites
@@ -41,10 +42,14 @@ def organisation_search(queryset, text: str, user):
     visible = access.visible_fields(user, Organisation)
     phone = requisites.phone_search_key(text)
     if phone and "phone" in visible:
-        contact_phone = Contact.objects.filter(organisation=OuterRef("pk")).filter(
-            Q(phone=phone) | Q(mobile=phone)
+        # Two index lookups first: an OR with EXISTS in one statement makes PostgreSQL scan
+        # every organisation (measured 0.7-1 s at 300k).
+        via_contacts = list(
+            Contact.objects.filter(Q(phone=phone) | Q(mobile=phone))
+            .values_list("organisation_id", flat=True)
+            .distinct()[:1000]
         )
-        return queryset.filter(Q(phone=phone) | Exists(contact_phone))
+        return queryset.filter(Q(phone=phone) | Q(pk__in=via_contacts))
     digits = text.replace(" ", "")
     if digits.isdigit() and len(digits) >= 4 and "inn" in visible:
         return queryset.filter(inn__startswith=digits)
@@ -66,7 +71,10 @@ def contact_search(queryset, text: str, user):
         return queryset.filter(condition)
     if "@" in text and "email" in visible:
         return queryset.filter(email__iexact=text)
-    return queryset.filter(last_name__icontains=text)
+    # Sorted by an expression no index provides, so PostgreSQL finds the matches through the
+    # trigram index and sorts them, instead of walking the name index past 300k rows.
+    matches = queryset.filter(last_name__icontains=text)
+    return matches.order_by(Upper("last_name"), "first_name", "pk")
 
 
 def next_steps(user, *, limit: int = 20) -> dict[str, list[Interaction]]:

@@ -13,7 +13,8 @@ Each app declares its row rules in its own ``access.py``::
 ``f`` prefixes field names, so a related model (a contact, through ``organisation__``) reuses its
 parent's rule. A user's scope is resolved once per request (crm.accounts.scopes). Explicit
 exceptions (one client lent to a colleague) are django-guardian rows in direct-foreign-key
-tables, ORed into the same filter with ``EXISTS``; never ``get_objects_for_user``.
+tables, read with the scope and ORed into the same filter as ``pk IN (...)``; never
+``get_objects_for_user``.
 """
 
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from enum import IntEnum
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 
 ACTIONS = ("view", "change", "delete", "export")
@@ -135,17 +136,25 @@ def rule_condition(model, scope, action: str, *, prefix: str = "") -> Q:
     if not condition:  # an empty Q means every row; ORing grants must not narrow it
         return condition
     if rule.grant_model is not None:
-        grant_model = rule.grant_model
-        if isinstance(grant_model, str):
-            grant_model = apps.get_model(grant_model)
+        # The rows lent to the user were read with the scope: usually none, so the filter
+        # stays a plain OR of indexed columns (an EXISTS per row defeats bitmap scans).
         grant_action = "view" if action == "export" else action
-        grants = grant_model.objects.filter(
-            user_id=scope.user_id,
-            permission__codename=f"{grant_action}_{model._meta.model_name}",
-            content_object=OuterRef(prefix + "pk"),
-        )
-        condition = condition | Exists(grants)
+        lent = scope.granted(f"{grant_action}_{model._meta.model_name}")
+        if lent:
+            condition = condition | Q(**{prefix + "pk__in": sorted(lent)})
     return condition
+
+
+def grant_tables() -> list[str]:
+    """Database tables of the registered django-guardian direct-FK grant models."""
+    tables = []
+    for rule in _registry.values():
+        if rule.grant_model is not None:
+            grant_model = rule.grant_model
+            if isinstance(grant_model, str):
+                grant_model = apps.get_model(grant_model)
+            tables.append(grant_model._meta.db_table)
+    return tables
 
 
 NOTHING = Q(pk__in=[])

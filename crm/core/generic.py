@@ -7,6 +7,7 @@ output: columns, filters, sorting, search, cards, forms, exports and history.
 """
 
 import hashlib
+import json
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import FileResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -30,7 +31,8 @@ from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
 PAGE_SIZES = (25, 50, 100)
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000  # rows counted exactly; beyond it the planner's estimate is shown
+OFFSET_LIMIT = 10_000  # rows one can page through; narrow the filter for the rest
 
 
 class ScopedView(LoginRequiredMixin, View):
@@ -77,6 +79,17 @@ def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
     """Count up to ``cap`` rows (never a full COUNT over a big table): (count, more)."""
     count = queryset.order_by().values("pk")[: cap + 1].count()
     return min(count, cap), count > cap
+
+
+def estimated_count(queryset) -> int:
+    """PostgreSQL's estimate of the rows a queryset returns (EXPLAIN, no execution)."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 class ObjectListView(ScopedView):
@@ -189,9 +202,11 @@ class ObjectListView(ScopedView):
         except ValueError:
             number = 1
         total, more = capped_count(queryset)
-        last = max(1, -(-total // size))
+        estimate = max(estimated_count(queryset), total + 1) if more else total
+        last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
-        objects = list(queryset[(number - 1) * size : number * size])
+        fetched = list(queryset[(number - 1) * size : number * size + 1])
+        objects, has_next = fetched[:size], len(fetched) > size
         query = request.GET.copy()
         for param in ("page", "export"):
             query.pop(param, None)
@@ -205,7 +220,14 @@ class ObjectListView(ScopedView):
             "problems": problems,
             "total": total,
             "more": more,
-            "page": {"number": number, "last": last, "size": size, "sizes": PAGE_SIZES},
+            "estimate": estimate,
+            "page": {
+                "number": number,
+                "last": None if more else last,
+                "has_next": has_next and number < last,
+                "size": size,
+                "sizes": PAGE_SIZES,
+            },
             "first_row": (number - 1) * size + 1 if objects else 0,
             "last_row": (number - 1) * size + len(objects),
             "query": query.urlencode(),

@@ -85,7 +85,7 @@ def test_saving_a_cell_creates_the_policy_and_hides_the_field(admin_client, sale
     assert FieldPolicy.objects.count() == 1
     assert levels_for(sales_manager.pk)["inn"] == FieldLevel.HIDDEN
     page = admin_client.get(response["Location"])
-    assert "Field policies saved: 1 changes" in [str(m) for m in page.context["messages"]]
+    assert "Политики полей сохранены, изменений: 1" in [str(m) for m in page.context["messages"]]
 
 
 def test_the_stricter_of_role_and_position_wins(admin_client, sales_manager):
