@@ -63,14 +63,5 @@ class InteractionAccess(_ThroughOrganisation):
 
 
 @access.register(HoldingGroup)
-class HoldingGroupAccess(access.ModelAccess):
+class HoldingGroupAccess(access.ReferenceData):
     """Holding groups are a shared dictionary: everyone reads them, administrators edit them."""
-
-    requires_permission = False
-    policy_fields = ()
-
-    def view(self, scope, f):
-        return Q()
-
-    def change(self, scope, f):
-        return access.NOTHING

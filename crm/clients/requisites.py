@@ -208,12 +208,17 @@ def phone_search_key(raw: str) -> str | None:
 
 
 def format_phone(e164: str, extension: str = "") -> str:
-    """Display a stored E.164 number in international format, with its extension."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return f"{e164}{extension and ' ' + extension}"
-    text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    """Display a stored E.164 number as Russians write it, +7 (495) 123-45-67, with its
+    extension; other countries in international format."""
+    if len(e164) == 12 and e164.startswith("+7") and e164[1:].isdigit():
+        # Sliced, not parsed: a list page shows fifty of these.
+        text = f"+7 ({e164[2:5]}) {e164[5:8]}-{e164[8:10]}-{e164[10:12]}"
+    else:
+        try:
+            number = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            return f"{e164}{extension and ' ' + extension}"
+        text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     if extension:
         text += str(_(" ext. %(number)s")) % {"number": extension}
     return text

@@ -14,6 +14,7 @@ def _phone(obj):
 class OrganisationTable(Table):
     model = Organisation
     select_related = ("region", "owner", "category", "client_type")
+    needs = ("phone_ext",)
     columns = [
         Column("name", link=True),
         Column("inn"),
@@ -21,7 +22,17 @@ class OrganisationTable(Table):
         Column("status"),
         Column("kind", default=False),
         Column("region", accessor="region.name", sort="region__code"),
-        Column("owner", accessor="owner", sort="owner__last_name"),
+        Column(
+            "owner",
+            accessor="owner",
+            sort="owner__last_name",
+            reads=(
+                "owner__last_name",
+                "owner__first_name",
+                "owner__middle_name",
+                "owner__username",
+            ),
+        ),
         Column("phone", render=_phone),
         Column("email", default=False),
         Column("category", accessor="category.name", default=False),
@@ -44,8 +55,15 @@ def _mobile(obj):
 class ContactTable(Table):
     model = Contact
     select_related = ("organisation",)
+    needs = ("phone_ext",)
     columns = [
-        Column("last_name", label=_("Name"), render=lambda c: c.full_name, link=True),
+        Column(
+            "last_name",
+            label=_("Name"),
+            render=lambda c: c.full_name,
+            link=True,
+            reads=("last_name", "first_name", "middle_name"),
+        ),
         Column("organisation", accessor="organisation.name", sort="organisation__name"),
         Column("job_title"),
         Column("phone", render=_contact_phone),
@@ -64,7 +82,16 @@ class InteractionTable(Table):
         Column("kind"),
         Column("subject", link=True),
         Column("organisation", accessor="organisation.name", sort="organisation__name"),
-        Column("author", accessor="author"),
+        Column(
+            "author",
+            accessor="author",
+            reads=(
+                "author__last_name",
+                "author__first_name",
+                "author__middle_name",
+                "author__username",
+            ),
+        ),
         Column("next_step"),
         Column("next_step_date"),
     ]

@@ -68,6 +68,30 @@ class ModelAccess:
         return fields
 
 
+class ReferenceData(ModelAccess):
+    """Shared dictionaries: every logged-in user reads them; only the admin changes them."""
+
+    requires_permission = False
+    policy_fields = ()
+
+    def view(self, scope, f):
+        return Q()
+
+    def change(self, scope, f):
+        return NOTHING
+
+
+class PersonalRows(ModelAccess):
+    """A user's own rows (notifications, saved views...): no model permission, only the owner."""
+
+    requires_permission = False
+    policy_fields = ()
+    owner_field = "user_id"
+
+    def view(self, scope, f):
+        return Q(**{f(self.owner_field): scope.user_id})
+
+
 def register(model: type[models.Model]) -> Callable[[type[ModelAccess]], type[ModelAccess]]:
     """Class decorator that registers a model's row rule."""
 

@@ -33,7 +33,7 @@ def run_export(log_id: int, view: str, query: str) -> int:
     with translation.override(user.language):
         table = instance.build_table(instance.saved_views())
         queryset, _filterset, _problems = instance.filtered(table)
-        objects = queryset.iterator(chunk_size=2000)
+        objects = table.narrow(queryset).iterator(chunk_size=2000)
         filename = instance.export_filename(entry.file_format)
 
         def progress(count):

@@ -165,7 +165,7 @@ class ObjectListView(ScopedView):
         return self.table(self.request.user, chosen)
 
     def filtered(self, table):
-        queryset = self.scoped().select_related(*table.select_related)
+        queryset = self.scoped()
         problems = []
         filterset = None
         if self.filterset is not None:
@@ -205,8 +205,9 @@ class ObjectListView(ScopedView):
         estimate = max(estimated_count(queryset), total + 1) if more else total
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
-        fetched = list(queryset[(number - 1) * size : number * size + 1])
+        fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
         objects, has_next = fetched[:size], len(fetched) > size
+        can_change = request.user.has_perm(access.permission_name(self.model, "change"))
         query = request.GET.copy()
         for param in ("page", "export"):
             query.pop(param, None)
@@ -215,7 +216,7 @@ class ObjectListView(ScopedView):
             "title": self.title or self.opts.verbose_name_plural.capitalize(),
             "opts": self.opts,
             "table": table,
-            "rows": table.rows(objects),
+            "rows": table.rows(objects, selectable=self.bulk_actions and can_change),
             "filterset": filterset,
             "problems": problems,
             "total": total,
@@ -237,7 +238,7 @@ class ObjectListView(ScopedView):
             "search_placeholder": self.search_placeholder(),
             "saved_views": [v for v in views if v.name],
             "can_export": request.user.has_perm(access.permission_name(self.model, "export")),
-            "can_change": request.user.has_perm(access.permission_name(self.model, "change")),
+            "can_change": can_change,
             "can_add": request.user.has_perm(access.permission_name(self.model, "add")),
             "create_url": self.create_url,
             "bulk_actions": self.bulk_actions,
@@ -249,7 +250,7 @@ class ObjectListView(ScopedView):
         if not user.has_perm(access.permission_name(self.model, "export")):
             raise PermissionDenied
         query = _without(self.request.GET.copy(), "export")
-        rows = queryset.order_by().count() if not queryset.query.order_by else queryset.count()
+        rows = queryset.order_by().count()  # an exact count: the quota charges real rows
         try:
             exporting.quota_reserve(user, rows)
         except exporting.QuotaExceeded as refused:
@@ -263,23 +264,6 @@ class ObjectListView(ScopedView):
             )
             messages.error(self.request, refused.message)
             return redirect(self.request.path + "?" + query)
-        if rows > settings.EXPORT_ASYNC_THRESHOLD:
-            entry = exporting.log_export(
-                user,
-                model=self.model,
-                query=query,
-                file_format=file_format,
-                rows=rows,
-                status=ExportStatus.QUEUED,
-            )
-            enqueue(
-                "core.export_list",
-                queue="long",
-                log_id=entry.pk,
-                view=self.export_view_name(),
-                query=query,
-            )
-            return redirect("core:export_progress", pk=entry.pk)
         entry = exporting.log_export(
             user,
             model=self.model,
@@ -288,6 +272,15 @@ class ObjectListView(ScopedView):
             rows=rows,
             status=ExportStatus.QUEUED,
         )
+        if rows > settings.EXPORT_ASYNC_THRESHOLD:
+            enqueue(
+                "core.export_list",
+                queue="long",
+                log_id=entry.pk,
+                view=self.export_view_name(),
+                query=query,
+            )
+            return redirect("core:export_progress", pk=entry.pk)
         return self.export_response(queryset, table, file_format, entry)
 
     def export_view_name(self) -> str:
@@ -298,7 +291,7 @@ class ObjectListView(ScopedView):
         return f"{self.opts.model_name}_{stamp}.{file_format}"
 
     def export_response(self, queryset, table, file_format, entry):
-        objects = queryset.iterator(chunk_size=2000)
+        objects = table.narrow(queryset).iterator(chunk_size=2000)
         filename = self.export_filename(file_format)
         if file_format == "csv":
             digest = hashlib.sha256()

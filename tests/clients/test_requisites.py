@@ -291,8 +291,8 @@ def test_phone_search_key(raw, expected):
 
 def test_format_phone():
     with translation.override("en"):
-        assert r.format_phone("+74951234567") == "+7 495 123-45-67"
-        assert r.format_phone("+74951234567", "123") == "+7 495 123-45-67 ext. 123"
+        assert r.format_phone("+74951234567") == "+7 (495) 123-45-67"
+        assert r.format_phone("+74951234567", "123") == "+7 (495) 123-45-67 ext. 123"
 
 
 # --- generators ------------------------------------------------------------------------------

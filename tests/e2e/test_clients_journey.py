@@ -154,7 +154,7 @@ def test_a_manager_finds_a_client_by_phone_edits_it_and_reads_the_history(
         page.locator("#id_q").press_sequentially(PHONE_AS_TYPED, delay=20)
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Ромашка-Авто")
-    expect(rows.first).to_contain_text("+7 495 123-45-67")
+    expect(rows.first).to_contain_text("+7 (495) 123-45-67")
     assert page.evaluate("window.__sameDocument === true"), "the search reloaded the whole page"
     assert "q=" in page.url  # the search is in the address bar (hx-push-url)
     shot(page, "01_list_search_by_phone")

@@ -30,7 +30,7 @@ MARKERS = {
     "phone": "+79161234987",
 }
 # How the phone is shown (tables, cards) and its bare digits.
-PHONE_FORMS = ("+7 916 123-49-87", "9161234987", "123-49-87")
+PHONE_FORMS = ("+7 (916) 123-49-87", "+7 916 123-49-87", "9161234987", "123-49-87")
 LATER_NOTES = "LEAKNOTES-LATER-Q7X"
 ALL_MARKERS = (*MARKERS.values(), *PHONE_FORMS, LATER_NOTES)
 
