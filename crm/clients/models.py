@@ -182,6 +182,17 @@ class Organisation(VersionedModel):
             models.Index(fields=["name", "id"], name="clients_org_name"),
             models.Index(fields=["-updated_at", "-id"], name="clients_org_updated"),
             models.Index(fields=["status"], name="clients_org_status"),
+            # The common list filters, for working (not archived) organisations.
+            models.Index(
+                fields=["region", "status"],
+                name="clients_org_region_status",
+                condition=models.Q(is_archived=False),
+            ),
+            models.Index(
+                fields=["owner", "status"],
+                name="clients_org_owner_status",
+                condition=models.Q(is_archived=False),
+            ),
             models.Index(
                 fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
             ),

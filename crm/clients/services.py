@@ -3,10 +3,11 @@ new manager."""
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import Organisation
+from crm.clients.models import Contact, Organisation
 from crm.core import records
 from crm.notifications import events
 from crm.notifications.services import notify
@@ -14,6 +15,16 @@ from crm.notifications.services import notify
 ASSIGNED = events.register(
     events.EventType("clients.assigned", _("Clients were assigned to you"), "both")
 )
+
+
+def contact_note_consent(contact: Contact, *, before: bool | None) -> None:
+    """Stamp when a contact's mailing consent was given or withdrawn (proof for mailings)."""
+    if before is None and not contact.mailing_consent:
+        return
+    if before is not None and before == contact.mailing_consent:
+        return
+    contact.consent_changed_at = timezone.now()
+    Contact.objects.filter(pk=contact.pk).update(consent_changed_at=contact.consent_changed_at)
 
 
 @transaction.atomic

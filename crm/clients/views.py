@@ -167,6 +167,16 @@ class ContactEditView(generic.ObjectEditView):
     model = Contact
     form_class = forms.ContactForm
 
+    def save(self, form, obj):
+        # The form has already copied the new values onto obj: read the stored consent.
+        before = None
+        if obj is not None:
+            stored = Contact.objects.filter(pk=obj.pk).values_list("mailing_consent", flat=True)
+            before = stored.first()
+        saved = super().save(form, obj)
+        services.contact_note_consent(saved, before=before)
+        return saved
+
     def get_initial(self):
         organisation = self.request.GET.get("organisation", "")
         return {"organisation": organisation} if organisation.isdigit() else {}

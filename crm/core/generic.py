@@ -41,8 +41,12 @@ class ScopedView(LoginRequiredMixin, View):
     model = None
     action = "view"
 
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """Fail closed at start-up: a scoped view without a model cannot be routed."""
+        if cls.model is None and initkwargs.get("model") is None:
+            raise ImproperlyConfigured(f"{cls.__name__} must declare its model")
+        return super().as_view(**initkwargs)
 
     def dispatch(self, request, *args, **kwargs):
         if self.model is None:

@@ -1,0 +1,63 @@
+"""Contacts: phones in any notation are stored E.164; consent changes are stamped."""
+
+import pytest
+from django.urls import reverse
+
+from crm.clients.models import Contact, Organisation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anna(make_user):
+    return make_user(username="anna", role="sales_manager")
+
+
+@pytest.fixture
+def own_organisation(anna):
+    return Organisation.objects.create(name="Ромашка-Авто", owner=anna)
+
+
+def contact_form(organisation, **changes):
+    data = {
+        "organisation": organisation.pk,
+        "last_name": "Иванова",
+        "first_name": "Мария",
+        "phone": "8 (495) 123-45-67",
+        "phone_ext": "12",
+        "mobile": "8 916 123 45 67",
+        "email": "m.ivanova@romashka.example",
+    }
+    return {**data, **changes}
+
+
+def test_a_new_contact_with_consent_stores_e164_phones_and_the_consent_time(
+    client, anna, own_organisation
+):
+    client.force_login(anna)
+    response = client.post(
+        reverse("clients:contact_create"), contact_form(own_organisation, mailing_consent="on")
+    )
+    contact = Contact.objects.get()
+    assert response.status_code == 302
+    assert (contact.phone, contact.phone_ext, contact.mobile) == (
+        "+74951234567",
+        "12",
+        "+79161234567",
+    )
+    assert contact.consent_changed_at is not None
+
+
+def test_withdrawing_consent_is_stamped_and_a_bad_phone_is_refused(client, anna, own_organisation):
+    contact = Contact.objects.create(
+        organisation=own_organisation, last_name="Иванова", mailing_consent=True
+    )
+    client.force_login(anna)
+    url = reverse("clients:contact_edit", args=[contact.pk])
+    bad = client.post(url, {**contact_form(own_organisation, phone="12"), "version": 1})
+    assert bad.status_code == 200
+    assert "например" in bad.content.decode()
+    client.post(url, {**contact_form(own_organisation), "version": 1})
+    contact.refresh_from_db()
+    assert contact.mailing_consent is False
+    assert contact.consent_changed_at is not None
