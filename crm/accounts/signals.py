@@ -2,12 +2,16 @@
 
 from django.contrib.auth.models import Group, Permission
 
-from crm.accounts.roles import DEFAULT_PERMISSIONS
+from crm.accounts.roles import ALL_ROLES, DEFAULT_PERMISSIONS
 
 
 def grant_default_permissions(sender, app_config=None, using="default", **kwargs):
-    """Give each role its default permissions of an app, unless it has some of that app
-    already (an administrator's choices are never overwritten)."""
+    """Make sure every standard role exists, and give each its default permissions of an app
+    unless it has some of that app already (an administrator's choices are never
+    overwritten)."""
+    if getattr(app_config, "label", None) == "accounts":
+        for role in ALL_ROLES:
+            Group.objects.using(using).get_or_create(name=role)
     defaults = DEFAULT_PERMISSIONS.get(getattr(app_config, "label", None))
     if not defaults:
         return
