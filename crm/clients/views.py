@@ -94,6 +94,11 @@ class OrganisationDetailView(generic.ObjectDetailView):
 class OrganisationEditView(generic.ObjectEditView):
     model = Organisation
     form_class = forms.OrganisationForm
+    sections = [
+        *OrganisationDetailView.sections[:2],
+        (gettext_lazy("Contacts"), ["phone", "phone_ext", "email", "website", "actual_address"]),
+        OrganisationDetailView.sections[3],
+    ]
 
     def defaults(self):
         user = self.request.user
@@ -166,6 +171,16 @@ class ContactDetailView(generic.ObjectDetailView):
 class ContactEditView(generic.ObjectEditView):
     model = Contact
     form_class = forms.ContactForm
+    sections = [
+        (
+            gettext_lazy("Contact"),
+            ["organisation", "last_name", "first_name", "middle_name", "job_title"],
+        ),
+        (
+            gettext_lazy("How to reach"),
+            ["phone", "phone_ext", "mobile", "email", "email_secondary", "mailing_consent"],
+        ),
+    ]
 
     def save(self, form, obj):
         # The form has already copied the new values onto obj: read the stored consent.

@@ -478,6 +478,8 @@ class ObjectEditView(ScopedView):
     form_class = None
     template_name = "generic/object_edit.html"
     action = "change"
+    # (title, field names) groups, as on the card; fields in none of them come last.
+    sections: list[tuple[str, list[str]]] = []
 
     def dispatch(self, request, *args, **kwargs):
         if "pk" not in kwargs:
@@ -546,6 +548,7 @@ class ObjectEditView(ScopedView):
     def render_form(self, form, obj, stale=None):
         context = {
             "form": form,
+            "fieldsets": self.fieldsets(form),
             "object": obj,
             "opts": self.opts,
             "stale": stale,
@@ -555,6 +558,21 @@ class ObjectEditView(ScopedView):
             form.data = form.data.copy()
             form.data["version"] = stale.current.version
         return render(self.request, self.template_name, context, status=409 if stale else 200)
+
+    def fieldsets(self, form) -> list[tuple[str, list]]:
+        """The form's visible fields in the view's sections (hidden ones already removed)."""
+        if not self.sections:
+            return [("", list(form.visible_fields()))]
+        placed, groups = set(), []
+        for title, names in self.sections:
+            fields = [form[name] for name in names if name in form.fields and name != "version"]
+            placed.update(names)
+            if fields:
+                groups.append((title, fields))
+        rest = [f for f in form.visible_fields() if f.name not in placed]
+        if rest:
+            groups.append((_("Other"), rest))
+        return groups
 
 
 def apply_field_policy(form, user, model) -> None:
