@@ -64,7 +64,8 @@ class OrganisationFilterSet(django_filters.FilterSet):
         self.filters["category"].extra["choices"] = partial(
             dictionary_choices, "refs.ClientCategory"
         )
-        self.filters["owner"].extra["choices"] = owner_choices
+        user = request.user if request is not None else None
+        self.filters["owner"].extra["choices"] = partial(owner_choices, user)
 
 
 class ContactFilterSet(django_filters.FilterSet):

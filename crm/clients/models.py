@@ -234,6 +234,7 @@ class Organisation(VersionedModel):
         return requisites.format_phone(self.phone, self.phone_ext) if self.phone else ""
 
 
+@tracked()
 class OrganisationGrant(UserObjectPermissionBase):
     """An explicit exception: one organisation lent to one user (django-guardian, direct FK)."""
 

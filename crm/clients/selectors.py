@@ -24,16 +24,24 @@ def dictionary_choices(label: str) -> list[tuple[int, str]]:
     return choices
 
 
-def owner_choices() -> list[tuple[int, str]]:
-    """Active staff who can be assigned records (have a position), cached for a minute."""
-    choices = cache.get("choices:owners")
+def owner_choices(user=None) -> list[tuple[int, str]]:
+    """Managers one may filter by: everyone for company-wide roles, otherwise the people of
+    the user's own units and team. Cached for a minute per such set."""
+    scope = access.scope_of(user) if user is not None else None
+    narrow = scope is not None and not scope.view_all
+    key = "choices:owners"
+    if narrow:
+        units, team = sorted(scope.org_unit_ids), sorted(scope.team_ids)
+        key += ":" + ",".join(map(str, units)) + ":" + ",".join(map(str, team))
+    choices = cache.get(key)
     if choices is None:
         user_model = apps.get_model("accounts", "User")
-        users = user_model.objects.filter(is_active=True, position__isnull=False).only(
-            "pk", "last_name", "first_name", "middle_name", "username"
-        )
-        choices = [(user.pk, str(user)) for user in users]
-        cache.set("choices:owners", choices, 60)
+        users = user_model.objects.filter(is_active=True, position__isnull=False)
+        if narrow:
+            users = users.filter(Q(position__org_unit_id__in=units) | Q(pk__in=team))
+        users = users.only("pk", "last_name", "first_name", "middle_name", "username")
+        choices = [(person.pk, str(person)) for person in users]
+        cache.set(key, choices, 60)
     return choices
 
 

@@ -61,3 +61,18 @@ def test_withdrawing_consent_is_stamped_and_a_bad_phone_is_refused(client, anna,
     contact.refresh_from_db()
     assert contact.mailing_consent is False
     assert contact.consent_changed_at is not None
+
+
+def test_the_manager_filter_offers_only_the_users_own_people(client, make_user):
+    """A sales manager filters by the managers of their own unit and team, not the company's."""
+    from tests.factories import OrgUnitFactory, PositionFactory
+
+    office, elsewhere = OrgUnitFactory(), OrgUnitFactory()
+    me = make_user(username="me", role="sales_manager", position=PositionFactory(org_unit=office))
+    colleague = make_user(username="colleague", position=PositionFactory(org_unit=office))
+    stranger = make_user(username="stranger", position=PositionFactory(org_unit=elsewhere))
+    client.force_login(me)
+    page = client.get(reverse("clients:organisation_list")).content.decode()
+    owners = page.split('name="owner"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{colleague.pk}"' in owners
+    assert f'value="{stranger.pk}"' not in owners
