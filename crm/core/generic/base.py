@@ -1,0 +1,76 @@
+"""The base of every record view: the model permission and the row rule, fail closed; counts."""
+
+import json
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection
+from django.urls import NoReverseMatch, reverse
+from django.views import View
+
+from crm.core import access
+
+PAGE_SIZES = (25, 50, 100)
+COUNT_CAP = 1_000  # rows counted exactly; beyond it the planner's estimate is shown
+OFFSET_LIMIT = 10_000  # rows one can page through; narrow the filter for the rest
+
+
+class ScopedView(LoginRequiredMixin, View):
+    """Base of every record view: model permission for ``action``, rows through the rule."""
+
+    model = None
+    action = "view"
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """Fail closed at start-up: a scoped view without a model cannot be routed."""
+        if cls.model is None and initkwargs.get("model") is None:
+            raise ImproperlyConfigured(f"{cls.__name__} must declare its model")
+        return super().as_view(**initkwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.model is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must declare its model")
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        needs_permission = access.rule_for(self.model).requires_permission
+        permission = access.permission_name(self.model, self.action)
+        if needs_permission and not request.user.has_perm(permission):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def scoped(self, action=None):
+        return access.restrict(
+            self.model._default_manager.all(), self.request.user, action or self.action
+        )
+
+    @property
+    def opts(self):
+        return self.model._meta
+
+    list_url_name = None
+
+    def list_url(self) -> str | None:
+        """Where breadcrumbs and "Cancel" lead: the model's list, if it has one."""
+        name = self.list_url_name or f"{self.opts.app_label}:{self.opts.model_name}_list"
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            return None
+
+
+def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """Count up to ``cap`` rows (never a full COUNT over a big table): (count, more)."""
+    count = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count > cap
+
+
+def estimated_count(queryset) -> int:
+    """PostgreSQL's estimate of the rows a queryset returns (EXPLAIN, no execution)."""
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])

@@ -1,0 +1,278 @@
+"""The list view: filters, search, sort, columns, saved views, HTMX refresh and exports."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.core import access, exporting
+from crm.core.forms import style_fields
+from crm.core.generic.base import (
+    OFFSET_LIMIT,
+    PAGE_SIZES,
+    ScopedView,
+    capped_count,
+    estimated_count,
+)
+from crm.core.models import ExportLog, ExportStatus, SavedView
+from crm.core.outbox import enqueue
+
+
+class ObjectListView(ScopedView):
+    """One list: filters, search, sort, columns, saved views, HTMX table refresh and export,
+    all from the same restricted queryset."""
+
+    table = None
+    filterset = None
+    template_name = "generic/object_list.html"
+    results_template = "generic/includes/list_results.html"
+    list_key = None
+    title = None
+    create_url = None
+    bulk_actions = True
+
+    def search(self, queryset, text):
+        """Narrow the queryset by the search box; override per list."""
+        return queryset
+
+    def search_placeholder(self) -> str:
+        return _("Search")
+
+    # --- request handling --------------------------------------------------------------
+    def get(self, request, *args, **kwargs):
+        views = self.saved_views()
+        table = self.build_table(views)
+        queryset, filterset, problems = self.filtered(table)
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return self.export(queryset, table, export)
+        context = self.page_context(queryset, table, filterset, views, problems)
+        if request.htmx and request.htmx.target == "list-results":
+            return render(request, self.results_template, context)
+        return render(request, self.template_name, context)
+
+    def post(self, request, *args, **kwargs):
+        """Saved views and the column choice (the user's own preferences)."""
+        user, key = request.user, self.get_list_key()
+        action = request.POST.get("action")
+        if action == "columns":
+            columns = request.POST.getlist("columns")
+            SavedView.objects.update_or_create(
+                user=user, list_key=key, name="", defaults={"columns": columns, "is_default": True}
+            )
+        elif action == "save_view":
+            name = request.POST.get("name", "").strip()[:100]
+            if name:
+                SavedView.objects.update_or_create(
+                    user=user,
+                    list_key=key,
+                    name=name,
+                    defaults={"query": request.POST.get("query", "")[:2000]},
+                )
+                messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        elif action == "delete_view":
+            SavedView.objects.filter(user=user, list_key=key, pk=request.POST.get("view")).exclude(
+                name=""
+            ).delete()
+        return redirect(request.path + "?" + request.POST.get("query", ""))
+
+    # --- building blocks ---------------------------------------------------------------
+    def get_list_key(self) -> str:
+        return self.list_key or self.opts.label_lower
+
+    def saved_views(self) -> list[SavedView]:
+        mine = access.restrict(SavedView.objects.all(), self.request.user)
+        return list(mine.filter(list_key=self.get_list_key()))
+
+    def build_table(self, views):
+        chosen = self.request.GET.getlist("columns") or next(
+            (view.columns for view in views if view.is_default), None
+        )
+        return self.table(self.request.user, chosen)
+
+    def filtered(self, table):
+        queryset = self.scoped()
+        problems = []
+        filterset = None
+        if self.filterset is not None:
+            # Always bound, so filters with a default (archived rows hidden) apply on first view.
+            filterset = self.filterset(self.request.GET, queryset=queryset, request=self.request)
+            hidden = access.hidden_fields(self.request.user, self.model)
+            for name, declared in list(filterset.filters.items()):
+                base = declared.field_name.split("__")[0].removesuffix("_id")
+                if base in hidden:
+                    del filterset.filters[name]
+            style_fields(filterset.form)
+            if filterset.is_bound and not filterset.is_valid():
+                problems.append(_("Some filters were not understood and are ignored."))
+            else:
+                queryset = filterset.qs
+        text = self.request.GET.get("q", "").strip()
+        if text:
+            queryset = self.search(queryset, text)
+        requested = self.request.GET.get("sort", "")
+        sorting = table.sort_key(requested) if requested else None
+        if sorting is not None:
+            queryset = queryset.order_by(*sorting[1])
+        return queryset, filterset, problems
+
+    def page_context(self, queryset, table, filterset, views, problems):
+        request = self.request
+        try:
+            size = int(request.GET.get("size", 50))
+        except ValueError:
+            size = 50
+        size = size if size in PAGE_SIZES else 50
+        try:
+            number = max(1, int(request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        total, more = capped_count(queryset)
+        estimate = max(estimated_count(queryset), total + 1) if more else total
+        last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
+        number = min(number, last)
+        fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
+        objects, has_next = fetched[:size], len(fetched) > size
+        can_change = request.user.has_perm(access.permission_name(self.model, "change"))
+        query = request.GET.copy()
+        for param in ("page", "export"):
+            query.pop(param, None)
+        return {
+            "view": self,
+            "title": self.title or self.opts.verbose_name_plural.capitalize(),
+            "opts": self.opts,
+            "table": table,
+            "rows": table.rows(objects, selectable=self.bulk_actions and can_change),
+            "filterset": filterset,
+            "problems": problems,
+            "total": total,
+            "more": more,
+            "estimate": estimate,
+            "page": {
+                "number": number,
+                "last": None if more else last,
+                "has_next": has_next and number < last,
+                "size": size,
+                "sizes": PAGE_SIZES,
+            },
+            "first_row": (number - 1) * size + 1 if objects else 0,
+            "last_row": (number - 1) * size + len(objects),
+            "query": query.urlencode(),
+            "query_without_sort": _without(query, "sort"),
+            "sort": request.GET.get("sort", ""),
+            "search_text": request.GET.get("q", ""),
+            "search_placeholder": self.search_placeholder(),
+            "saved_views": [v for v in views if v.name],
+            "can_export": request.user.has_perm(access.permission_name(self.model, "export")),
+            "can_change": can_change,
+            "can_add": request.user.has_perm(access.permission_name(self.model, "add")),
+            "create_url": self.create_url,
+            "bulk_actions": self.bulk_actions,
+        }
+
+    # --- export ------------------------------------------------------------------------
+    def export(self, queryset, table, file_format):
+        user = self.request.user
+        if not user.has_perm(access.permission_name(self.model, "export")):
+            raise PermissionDenied
+        query = _without(self.request.GET.copy(), "export")
+        rows = queryset.order_by().count()  # an exact count: the quota charges real rows
+        try:
+            exporting.quota_reserve(user, rows)
+        except exporting.QuotaExceeded as refused:
+            exporting.log_export(
+                user,
+                model=self.model,
+                query=query,
+                file_format=file_format,
+                rows=rows,
+                status=ExportStatus.REFUSED,
+            )
+            messages.error(self.request, refused.message)
+            return redirect(self.request.path + "?" + query)
+        entry = exporting.log_export(
+            user,
+            model=self.model,
+            query=query,
+            file_format=file_format,
+            rows=rows,
+            status=ExportStatus.QUEUED,
+        )
+        if rows > settings.EXPORT_ASYNC_THRESHOLD:
+            enqueue(
+                "core.export_list",
+                queue="long",
+                log_id=entry.pk,
+                view=self.export_view_name(),
+                query=query,
+            )
+            return redirect("core:export_progress", pk=entry.pk)
+        return self.export_response(queryset, table, file_format, entry)
+
+    def export_view_name(self) -> str:
+        return f"{type(self).__module__}.{type(self).__name__}"
+
+    def export_filename(self, file_format: str) -> str:
+        stamp = timezone.localtime().strftime("%Y-%m-%d_%H%M")
+        return f"{self.opts.model_name}_{stamp}.{file_format}"
+
+    def export_response(self, queryset, table, file_format, entry):
+        objects = table.narrow(queryset).iterator(chunk_size=2000)
+        filename = self.export_filename(file_format)
+        if file_format == "csv":
+            digest = hashlib.sha256()
+
+            def stream():
+                yield from exporting.csv_chunks(table.header(), table.export_rows(objects), digest)
+                exporting.log_finish(entry, sha256=digest.hexdigest())
+
+            response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        else:
+            import tempfile
+
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+            exporting.write_xlsx(
+                handle,
+                table.header(),
+                table.export_rows(objects),
+                title=str(self.opts.verbose_name_plural),
+            )
+            handle.seek(0)
+            digest = hashlib.sha256()
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+            handle.seek(0)
+            exporting.log_finish(entry, sha256=digest.hexdigest())
+            response = FileResponse(
+                handle,
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ExportProgressView(ScopedView):
+    """The progress of the user's own background export; polled by HTMX until it is done."""
+
+    model = ExportLog
+
+    def get(self, request, pk):
+        entry = access.get_for_user(ExportLog.objects.all(), request.user, pk=pk)
+        percent = min(100, round(100 * entry.rows_done / entry.rows)) if entry.rows else 100
+        context = {"entry": entry, "percent": percent, "done": entry.status != ExportStatus.QUEUED}
+        if request.htmx:
+            return render(request, "generic/includes/export_progress.html", context)
+        return render(request, "generic/export_progress.html", context)
+
+
+def _without(query, *params) -> str:
+    query = query.copy()
+    for param in params:
+        query.pop(param, None)
+    return query.urlencode()
