@@ -148,8 +148,11 @@ class InteractionForm(RecordForm):
         super().__init__(*args, user=user, **kwargs)
         org = organisation or getattr(self.instance, "organisation", None)
         if "contact" in self.fields:
+            contacts = (
+                Contact.objects.restrict(user) if user is not None else Contact.objects.none()
+            )
             self.fields["contact"].queryset = (
-                Contact.objects.filter(organisation=org) if org else Contact.objects.none()
+                contacts.filter(organisation=org) if org else Contact.objects.none()
             )
 
 

@@ -186,7 +186,8 @@ class ContactEditView(generic.ObjectEditView):
         # The form has already copied the new values onto obj: read the stored consent.
         before = None
         if obj is not None:
-            stored = Contact.objects.filter(pk=obj.pk).values_list("mailing_consent", flat=True)
+            mine = Contact.objects.restrict(self.request.user, "change").filter(pk=obj.pk)
+            stored = mine.values_list("mailing_consent", flat=True)
             before = stored.first()
         saved = super().save(form, obj)
         services.contact_note_consent(saved, before=before)

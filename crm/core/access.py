@@ -210,10 +210,10 @@ def get_for_user(queryset: models.QuerySet, user, action: str = "view", **lookup
         raise Http404 from None
 
 
-def check_still_visible(user, obj, action: str = "view") -> bool:
-    """True when the saved object is still inside the user's scope (re-check after a write)."""
+def can(user, obj, action: str = "view") -> bool:
+    """True when the user may act on this object: the model permission and the row rule."""
     model = type(obj)
-    return model._default_manager.filter(pk=obj.pk).filter(row_filter(model, user, action)).exists()
+    return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
 
 
 # --- field policies ---------------------------------------------------------------------------

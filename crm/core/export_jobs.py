@@ -50,11 +50,7 @@ def run_export(log_id: int, view: str, query: str) -> int:
                 )
             else:
                 written = _write_csv(handle, table, objects, progress)
-            handle.seek(0)
-            digest = hashlib.sha256()
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-            handle.seek(0)
+            sha256 = exporting.sha256_of_handle(handle)
             download_create(
                 user,
                 title=_("Export: %(what)s, %(rows)s rows")
@@ -62,7 +58,7 @@ def run_export(log_id: int, view: str, query: str) -> int:
                 filename=filename,
                 content=File(handle, name=filename),
             )
-    exporting.log_finish(entry, sha256=digest.hexdigest(), rows=written)
+    exporting.log_finish(entry, sha256=sha256, rows=written)
     ExportLog.objects.filter(pk=entry.pk).update(rows_done=written)
     return written
 

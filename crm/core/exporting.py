@@ -8,7 +8,6 @@ file's SHA-256.
 
 import csv
 import hashlib
-import io
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -143,17 +142,11 @@ def _xlsx_cell(value):
     return value
 
 
-def sha256_of_file(path) -> str:
+def sha256_of_handle(handle) -> str:
+    """SHA-256 of an open file from its start; leaves it rewound for whoever sends it."""
+    handle.seek(0)
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    for block in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(block)
+    handle.seek(0)
     return digest.hexdigest()
-
-
-def csv_bytes(header: list[str], rows: Iterable[list]) -> bytes:
-    """A whole CSV in memory (for small files built by tasks)."""
-    out = io.BytesIO()
-    for chunk in csv_chunks(header, rows, hashlib.sha256()):
-        out.write(chunk)
-    return out.getvalue()

@@ -22,7 +22,6 @@ from crm.core.generic.edit import (
     ObjectDeleteView,
     ObjectEditView,
     apply_field_policy,
-    querystring,
 )
 from crm.core.generic.lists import ExportProgressView, ObjectListView
 
@@ -43,5 +42,4 @@ __all__ = [
     "capped_count",
     "estimated_count",
     "history_of",
-    "querystring",
 ]

@@ -41,14 +41,7 @@ class ObjectDetailView(ScopedView):
         return render(request, self.template_name, context)
 
     def can(self, obj, action) -> bool:
-        user = self.request.user
-        if not user.has_perm(access.permission_name(self.model, action)):
-            return False
-        return (
-            self.model._default_manager.filter(pk=obj.pk)
-            .filter(access.row_filter(self.model, user, action))
-            .exists()
-        )
+        return access.can(self.request.user, obj, action)
 
     def tabs(self, obj) -> list[tuple[str, str]]:
         return [("overview", _("Overview")), ("history", _("History"))]

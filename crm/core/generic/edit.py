@@ -1,7 +1,5 @@
 """Create and edit with optimistic locking; archive, delete, bulk edit, bulk reassign."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -252,7 +250,3 @@ class BulkReassignView(BulkEditView):
 
     def title(self):
         return _("Reassign selected records")
-
-
-def querystring(**params) -> str:
-    return urlencode({k: v for k, v in params.items() if v not in (None, "")})

@@ -75,10 +75,9 @@ class ObjectListView(ScopedView):
                     defaults={"query": request.POST.get("query", "")[:2000]},
                 )
                 messages.success(request, _("View “%(name)s” saved.") % {"name": name})
-        elif action == "delete_view":
-            SavedView.objects.filter(user=user, list_key=key, pk=request.POST.get("view")).exclude(
-                name=""
-            ).delete()
+        elif action == "delete_view" and request.POST.get("view", "").isdigit():
+            mine = access.restrict(SavedView.objects.all(), user)
+            mine.filter(list_key=key, pk=request.POST["view"]).exclude(name="").delete()
         return redirect(request.path + "?" + request.POST.get("query", ""))
 
     # --- building blocks ---------------------------------------------------------------
@@ -242,12 +241,7 @@ class ObjectListView(ScopedView):
                 table.export_rows(objects),
                 title=str(self.opts.verbose_name_plural),
             )
-            handle.seek(0)
-            digest = hashlib.sha256()
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-            handle.seek(0)
-            exporting.log_finish(entry, sha256=digest.hexdigest())
+            exporting.log_finish(entry, sha256=exporting.sha256_of_handle(handle))
             response = FileResponse(
                 handle,
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
