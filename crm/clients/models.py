@@ -4,7 +4,7 @@ interactions with them."""
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Collate, Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -336,7 +336,14 @@ class Contact(VersionedModel):
             models.Index(fields=["phone"], name="clients_contact_phone"),
             models.Index(fields=["mobile"], name="clients_contact_mobile"),
             models.Index(Upper("email"), name="clients_contact_email"),
-            _trigram("last_name", "clients_contact_last_name_trgm"),
+            # Name search is by the beginning of the last and first names, in byte order so
+            # that one index serves both the prefix range and the ORDER BY (see contact_search).
+            models.Index(
+                Collate(Upper("last_name"), "C"),
+                Collate(Upper("first_name"), "C"),
+                "id",
+                name="clients_contact_name_prefix",
+            ),
         ]
 
     def __str__(self):

@@ -76,3 +76,39 @@ def test_the_manager_filter_offers_only_the_users_own_people(client, make_user):
     owners = page.split('name="owner"', 1)[1].split("</select>", 1)[0]
     assert f'value="{colleague.pk}"' in owners
     assert f'value="{stranger.pk}"' not in owners
+
+
+def test_name_search_matches_the_beginning_of_last_and_first_names(client, anna, own_organisation):
+    for last, first in [
+        ("Иванов", "Пётр"),
+        ("Иванова", "Мария"),
+        ("Иванов", "Сергей"),
+        ("Ливанов", "Пётр"),
+        ("Петров", "Иван"),
+    ]:
+        Contact.objects.create(organisation=own_organisation, last_name=last, first_name=first)
+    client.force_login(anna)
+    url = reverse("clients:contact_list")
+
+    def found(text):
+        page = client.get(url, {"q": text}).content.decode()
+        names = ["Иванов Пётр", "Иванова Мария", "Иванов Сергей", "Ливанов Пётр", "Петров Иван"]
+        return sorted((page.index(name), name) for name in names if name in page)
+
+    # Any case, sorted by last then first name; "Ливанов" does not start with "иван".
+    assert [name for _, name in found("иван")] == ["Иванов Пётр", "Иванов Сергей", "Иванова Мария"]
+    assert [name for _, name in found("Иванов  пёт")] == ["Иванов Пётр"]
+    assert found("Сидоров") == []
+
+
+def test_a_search_is_counted_to_a_lower_cap(client, anna, own_organisation):
+    from crm.core.generic.base import SEARCH_COUNT_CAP
+
+    Contact.objects.bulk_create(
+        Contact(organisation=own_organisation, last_name="Смирнов", first_name=f"Имя{i:03}")
+        for i in range(SEARCH_COUNT_CAP + 5)
+    )
+    client.force_login(anna)
+    response = client.get(reverse("clients:contact_list"), {"q": "смирнов"})
+    assert response.context["more"] is True
+    assert response.context["total"] == SEARCH_COUNT_CAP

@@ -12,6 +12,8 @@ from crm.core import access
 
 PAGE_SIZES = (25, 50, 100)
 COUNT_CAP = 1_000  # rows counted exactly; beyond it the planner's estimate is shown
+# A search is counted to a lower cap: past a few hundred matches one types more, not pages.
+SEARCH_COUNT_CAP = 200
 OFFSET_LIMIT = 10_000  # rows one can page through; narrow the filter for the rest
 
 

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from crm.core import access, exporting
 from crm.core.forms import style_fields
 from crm.core.generic.base import (
+    COUNT_CAP,
     OFFSET_LIMIT,
     PAGE_SIZES,
+    SEARCH_COUNT_CAP,
     ScopedView,
     capped_count,
     estimated_count,
@@ -131,7 +133,8 @@ class ObjectListView(ScopedView):
             number = max(1, int(request.GET.get("page", 1)))
         except ValueError:
             number = 1
-        total, more = capped_count(queryset)
+        searching = bool(request.GET.get("q", "").strip())
+        total, more = capped_count(queryset, SEARCH_COUNT_CAP if searching else COUNT_CAP)
         estimate = max(estimated_count(queryset), total + 1) if more else total
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
