@@ -20,18 +20,28 @@ class OrganisationAccess(access.ModelAccess):
             return Q(**{f("pk__in"): scope.dealer_ids}) | Q(
                 **{f("parent_dealer_id__in"): scope.dealer_ids}
             )
-        return (
-            Q(**{f("region_id__in"): scope.region_ids})
-            | Q(**{f("org_unit_id__in"): scope.org_unit_ids})
-            | Q(**{f("owner_id__in"): scope.team_ids})
-        )
+        return territory(scope, f)
 
     def change(self, scope, f):
         if scope.outside:
             return access.NOTHING
-        if scope.change_territory:
-            return self.view(scope, f)
-        return Q(**{f("owner_id__in"): scope.team_ids})
+        return staff_change(scope, f)
+
+
+def territory(scope, f) -> Q:
+    """Staff visibility on a row's scope columns: region, org unit, owner."""
+    return (
+        Q(**{f("region_id__in"): scope.region_ids})
+        | Q(**{f("org_unit_id__in"): scope.org_unit_ids})
+        | Q(**{f("owner_id__in"): scope.team_ids})
+    )
+
+
+def staff_change(scope, f) -> Q:
+    """Regional managers change their territory's rows, everyone else their team's."""
+    if scope.change_territory:
+        return territory(scope, f)
+    return Q(**{f("owner_id__in"): scope.team_ids})
 
 
 class _ThroughOrganisation(access.ModelAccess):
@@ -45,8 +55,27 @@ class _ThroughOrganisation(access.ModelAccess):
 
 
 @access.register(Contact)
-class ContactAccess(_ThroughOrganisation):
-    pass
+class ContactAccess(access.ModelAccess):
+    """A contact is visible and editable where its organisation is. For staff the rule reads
+    the contact's own copies of the organisation's scope columns (kept by a trigger), plus the
+    organisations lent to the user; dealers go through the organisation."""
+
+    def view(self, scope, f):
+        if scope.outside:
+            return access.rule_condition(Organisation, scope, "view", prefix=f("organisation__"))
+        return _with_lent(territory(scope, f), scope, "view", f)
+
+    def change(self, scope, f):
+        if scope.outside:
+            return access.NOTHING
+        return _with_lent(staff_change(scope, f), scope, "change", f)
+
+
+def _with_lent(condition: Q, scope, action: str, f) -> Q:
+    lent = scope.granted(f"{action}_organisation")
+    if lent:
+        condition |= Q(**{f("organisation_id__in"): sorted(lent)})
+    return condition
 
 
 @access.register(BankAccount)

@@ -70,7 +70,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
 
 class ContactFilterSet(django_filters.FilterSet):
     mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"))
-    region = django_filters.ChoiceFilter(field_name="organisation__region_id", label=_("Region"))
+    region = django_filters.ChoiceFilter(field_name="region_id", label=_("Region"))
     archived = ArchiveFilter()
 
     class Meta:

@@ -1,6 +1,7 @@
 """Organisations (clients, dealers, sub-dealers), their contacts, bank accounts and the
 interactions with them."""
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
@@ -62,6 +63,24 @@ class HoldingGroup(models.Model):
 
 def _trigram(field: str, name: str) -> GinIndex:
     return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
+
+
+# A contact's scope columns are copies of its organisation's, kept by these two triggers, so that
+# list filters and the row rule read the contact row alone (a join per row made a common surname
+# cost 130 ms at 1M contacts). Every write of a contact recomputes them, whatever Python sent.
+_CONTACT_SCOPE_FROM_ORGANISATION = """
+    SELECT o.region_id, o.org_unit_id, o.owner_id
+    INTO NEW.region_id, NEW.org_unit_id, NEW.owner_id
+    FROM clients_organisation o WHERE o.id = NEW.organisation_id;
+    RETURN NEW;
+"""
+_ORGANISATION_SCOPE_TO_CONTACTS = """
+    UPDATE clients_contact SET region_id = NEW.region_id, org_unit_id = NEW.org_unit_id,
+        owner_id = NEW.owner_id
+    WHERE organisation_id = NEW.id;
+    RETURN NULL;
+"""
+SCOPE_COLUMNS = ("region", "org_unit", "owner")
 
 
 @tracked()
@@ -177,7 +196,19 @@ class Organisation(VersionedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name", "id"]
-        permissions = [("export_organisation", _("Can export organisations"))]
+        triggers = [
+            pgtrigger.Trigger(
+                name="organisation_scope_to_contacts",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange("region", "org_unit", "owner"),
+                func=_ORGANISATION_SCOPE_TO_CONTACTS,
+            )
+        ]
+        permissions = [
+            ("export_organisation", _("Can export organisations")),
+            ("import_organisation", _("Can import organisations")),
+        ]
         indexes = [
             models.Index(fields=["name", "id"], name="clients_org_name"),
             models.Index(fields=["-updated_at", "-id"], name="clients_org_updated"),
@@ -297,7 +328,7 @@ class BankAccount(VersionedModel):
             raise ValidationError(errors)
 
 
-@tracked()
+@tracked(exclude=list(SCOPE_COLUMNS))
 class Contact(VersionedModel):
     """A person at an organisation: who they are, how to reach them, whether we may mail them."""
 
@@ -322,6 +353,31 @@ class Contact(VersionedModel):
     )
     notes = models.TextField(_("notes"), blank=True)
     is_archived = models.BooleanField(_("archived"), default=False)
+    # Copies of the organisation's scope columns (see the triggers above); never edited here.
+    region = models.ForeignKey(
+        "refs.Region",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -329,12 +385,18 @@ class Contact(VersionedModel):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
         ordering = ["last_name", "first_name", "id"]
-        permissions = [("export_contact", _("Can export contacts"))]
+        permissions = [
+            ("export_contact", _("Can export contacts")),
+            ("import_contact", _("Can import contacts")),
+        ]
         indexes = [
             models.Index(fields=["last_name", "first_name", "id"], name="clients_contact_name"),
             models.Index(fields=["-updated_at", "-id"], name="clients_contact_updated"),
             models.Index(fields=["phone"], name="clients_contact_phone"),
             models.Index(fields=["mobile"], name="clients_contact_mobile"),
+            models.Index(fields=["region", "last_name"], name="clients_contact_region"),
+            models.Index(fields=["org_unit"], name="clients_contact_org_unit"),
+            models.Index(fields=["owner"], name="clients_contact_owner"),
             models.Index(Upper("email"), name="clients_contact_email"),
             # Name search is by the beginning of the last and first names, in byte order so
             # that one index serves both the prefix range and the ORDER BY (see contact_search).
@@ -344,6 +406,14 @@ class Contact(VersionedModel):
                 "id",
                 name="clients_contact_name_prefix",
             ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="contact_scope_copy",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                func=_CONTACT_SCOPE_FROM_ORGANISATION,
+            )
         ]
 
     def __str__(self):

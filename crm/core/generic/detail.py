@@ -72,7 +72,10 @@ def history_of(user, obj, limit: int = 200, displays=None) -> list[dict]:
     events = list(obj.events.select_related("pgh_context").order_by("pgh_id")[:limit])
     names = _user_names(events)
     visible = access.visible_fields(user, type(obj)) - access.UNGOVERNED_FIELDS
-    fields = [f for f in type(obj)._meta.concrete_fields if f.name in visible]
+    recorded = {f.name for f in obj.events.model._meta.concrete_fields}  # tracked columns
+    fields = [
+        f for f in type(obj)._meta.concrete_fields if f.name in visible and f.name in recorded
+    ]
     entries, previous = [], None
     for event in events:
         changes = []
