@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "crm.refs",
     "crm.notifications",
     "crm.clients",
+    "crm.catalog",
+    "integrations.geocoding",
 ]
 
 MIDDLEWARE = [
@@ -366,3 +368,24 @@ DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-crm-2026")
 DEMO_TOTP_SECRET_HEX = env.str(
     "DEMO_TOTP_SECRET_HEX", default="3132333435363738393031323334353637383930"
 )
+
+# --- Integrations ---------------------------------------------------------------------------
+INTEGRATION_TIMEOUT = _bounded_int("INTEGRATION_TIMEOUT_SECONDS", 10, 1, 120)
+# DaData: company requisites by INN (findById/party). Empty key: autofill is switched off.
+DADATA_API_KEY = env.str("DADATA_API_KEY", default="")
+DADATA_URL = env.str("DADATA_URL", default="https://suggestions.dadata.ru/suggestions/api/4_1/rs")
+# Geocoder: "" (off), "yandex" or "nominatim".
+GEOCODER = env.str("GEOCODER", default="").strip().lower()
+if GEOCODER not in ("", "yandex", "nominatim"):
+    raise ImproperlyConfigured(f"GEOCODER must be empty, yandex or nominatim, got {GEOCODER!r}")
+YANDEX_GEOCODER_API_KEY = env.str("YANDEX_GEOCODER_API_KEY", default="")
+YANDEX_GEOCODER_URL = env.str("YANDEX_GEOCODER_URL", default="https://geocode-maps.yandex.ru/1.x/")
+NOMINATIM_URL = env.str("NOMINATIM_URL", default="https://nominatim.openstreetmap.org")
+# Minimum milliseconds between two geocoder requests across all workers (Nominatim asks for 1 s).
+GEOCODER_MIN_INTERVAL_MS = _bounded_int("GEOCODER_MIN_INTERVAL_MS", 1000, 0, 60_000)
+# Days a geocoding answer (found or not found) is reused before asking again.
+GEOCODER_CACHE_DAYS = _bounded_int("GEOCODER_CACHE_DAYS", 180, 1, 3650)
+# User-Agent sent to the geocoder (Nominatim requires a real one); empty: the CRM's own.
+GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="")
+# 1 when users have internet access: the outlet card may then embed a map (needs frame-src).
+GEOCODER_MAP_EMBED = _strict_bool("GEOCODER_MAP_EMBED", False)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("crm.accounts.urls")),
     path("notifications/", include("crm.notifications.urls")),
     path("clients/", include("crm.clients.urls")),
+    path("catalog/", include("crm.catalog.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),
     path("admin/", admin.site.urls),

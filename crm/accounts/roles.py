@@ -60,6 +60,8 @@ def source_for_user(user) -> Source:
 # roles that have no permission of that app yet, so administrators' later edits stay.
 _ALL = ("view", "add", "change", "delete", "export")
 _CLIENT_MODELS = ("organisation", "contact", "interaction", "bankaccount")
+_CATALOG_MODELS = ("productgroup", "brand", "series", "product", "pricelist", "pricelistitem")
+_READ = ("view", "export")
 DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "clients": {
         ADMINISTRATOR: dict.fromkeys(_CLIENT_MODELS, _ALL),
@@ -73,5 +75,16 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         ANALYST: dict.fromkeys(_CLIENT_MODELS, ("view", "export")),
         DEALER: {"organisation": ("view",)},
         SUB_DEALER: {"organisation": ("view",)},
+    },
+    # Dealers, auditors and the data contractor get no catalogue pages (their own screens
+    # will show what they need); dictionaries need no grant: everyone reads them.
+    "catalog": {
+        ADMINISTRATOR: dict.fromkeys(_CATALOG_MODELS, _ALL),
+        HEAD_OF_SALES: dict.fromkeys(_CATALOG_MODELS, _ALL),
+        REGIONAL_MANAGER: dict.fromkeys(_CATALOG_MODELS, _READ),
+        SALES_MANAGER: dict.fromkeys(_CATALOG_MODELS, _READ),
+        MARKETER: dict.fromkeys(_CATALOG_MODELS, _READ),
+        APPROVER: dict.fromkeys(_CATALOG_MODELS, ("view", "add", "change")),
+        ANALYST: dict.fromkeys(_CATALOG_MODELS, _READ),
     },
 }

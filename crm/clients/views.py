@@ -1,15 +1,18 @@
 """Pages of organisations, contacts and interactions: declarations over crm.core.generic."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.clients import filtersets, forms, requisites, selectors, services, tables
+from crm.clients import autofill, filtersets, forms, requisites, selectors, services, tables
 from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
+from crm.core.generic.edit import apply_field_policy
+from integrations.dadata.client import DadataError
 
 
 class OrganisationListView(generic.ObjectListView):
@@ -94,6 +97,7 @@ class OrganisationDetailView(generic.ObjectDetailView):
 class OrganisationEditView(generic.ObjectEditView):
     model = Organisation
     form_class = forms.OrganisationForm
+    template_name = "clients/organisation_edit.html"
     sections = [
         *OrganisationDetailView.sections[:2],
         (gettext_lazy("Contacts"), ["phone", "phone_ext", "email", "website", "actual_address"]),
@@ -106,6 +110,45 @@ class OrganisationEditView(generic.ObjectEditView):
             "owner": user,
             "org_unit_id": user.position.org_unit_id if user.position_id else None,
         }
+
+    def render_form(self, form, obj, stale=None, **extra):
+        editable = access.editable_fields(self.request.user, Organisation)
+        extra.setdefault("autofill_enabled", bool(settings.DADATA_API_KEY) and "inn" in editable)
+        return super().render_form(form, obj, stale, **extra)
+
+    def post(self, request, *args, **kwargs):
+        if "autofill" in request.POST:
+            return self.autofill(request)
+        return super().post(request, *args, **kwargs)
+
+    def autofill(self, request):
+        """Fill the form from DaData by the INN typed (and a KPP, to pick a branch); nothing is
+        saved: the user checks the values and saves. A name already typed is kept."""
+        obj = self.get_object()
+        typed = request.POST.dict()
+        kpp = request.POST.get("autofill") if request.POST.get("autofill") != "1" else ""
+        result = {}
+        try:
+            result = autofill.organisation_autofill(
+                request.user,
+                typed.get("inn", "").strip(),
+                (kpp or typed.get("kpp", "")).strip(),
+                exclude_pk=obj.pk if obj else None,
+            )
+        except DadataError as error:
+            result = autofill.autofill_error(error)
+        for name, value in result.get("fields", {}).items():
+            if name == "name" and typed.get("name", "").strip():
+                continue
+            typed[name] = "" if value is None else value
+        typed.pop("autofill", None)
+        form = self.form_class(
+            instance=obj,
+            user=request.user,
+            initial={**(self.get_initial() if obj is None else {}), **typed},
+        )
+        apply_field_policy(form, request.user, self.model)
+        return self.render_form(form, obj, autofill_result=result)
 
 
 class OrganisationArchiveView(generic.ObjectArchiveView):

@@ -38,6 +38,26 @@ MENU: list[NavGroup] = [
         ],
     ),
     NavGroup(
+        _("Catalogue"),
+        [
+            NavItem(_("Products"), "catalog:product_list", "catalog.view_product", staff_only=True),
+            NavItem(
+                _("Product groups"),
+                "catalog:productgroup_list",
+                "catalog.view_productgroup",
+                staff_only=True,
+            ),
+            NavItem(_("Brands"), "catalog:brand_list", "catalog.view_brand", staff_only=True),
+            NavItem(_("Series"), "catalog:series_list", "catalog.view_series", staff_only=True),
+            NavItem(
+                _("Price lists"),
+                "catalog:pricelist_list",
+                "catalog.view_pricelist",
+                staff_only=True,
+            ),
+        ],
+    ),
+    NavGroup(
         _("Administration"),
         [
             NavItem(_("Admin site"), "admin:index", admin_only=True),

@@ -13,6 +13,11 @@ DICTIONARIES = (
     models.ClientCategory,
     models.SalesChannel,
     models.LeadSource,
+    models.OutletFormat,
+    models.UnitOfMeasure,
+    models.Bank,
+    models.PaymentForm,
+    models.Warehouse,
 )
 
 for _model in DICTIONARIES:

@@ -1,16 +1,22 @@
-"""Admin of the dictionaries: the geography (country → federal district → region → city)."""
+"""Admin of the dictionaries: the geography (country → federal district → region → city), the
+plain named dictionaries, units of measure, banks, payment forms and warehouses."""
 
 from django.contrib import admin
 
 from crm.refs.models import (
+    Bank,
     City,
     ClientCategory,
     ClientType,
     Country,
     FederalDistrict,
     LeadSource,
+    OutletFormat,
+    PaymentForm,
     Region,
     SalesChannel,
+    UnitOfMeasure,
+    Warehouse,
 )
 
 
@@ -58,5 +64,38 @@ class CityAdmin(DictionaryAdmin):
         return obj.region.district
 
 
-for _model in (ClientType, ClientCategory, SalesChannel, LeadSource):
+@admin.register(UnitOfMeasure)
+class UnitOfMeasureAdmin(DictionaryAdmin):
+    list_display = ["code", "symbol", "name", "external_code", "is_active"]
+    list_display_links = ["code", "symbol"]
+    search_fields = ["name", "symbol", "code", "external_code"]
+    ordering = ["code"]
+
+
+@admin.register(Bank)
+class BankAdmin(DictionaryAdmin):
+    list_display = ["bik", "name", "city", "corr_account", "external_code", "is_active"]
+    list_display_links = ["bik", "name"]
+    search_fields = ["name", "bik", "external_code"]
+    list_select_related = ["city"]
+    autocomplete_fields = ["city"]
+
+
+@admin.register(PaymentForm)
+class PaymentFormAdmin(DictionaryAdmin):
+    list_display = ["name", "bank", "external_code", "is_active"]
+    list_filter = ["is_active", "bank"]
+    list_select_related = ["bank"]
+    autocomplete_fields = ["bank"]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(DictionaryAdmin):
+    list_display = ["name", "city", "address", "external_code", "is_active"]
+    search_fields = ["name", "address", "external_code", "city__name"]
+    list_select_related = ["city"]
+    autocomplete_fields = ["city"]
+
+
+for _model in (ClientType, ClientCategory, SalesChannel, LeadSource, OutletFormat):
     admin.site.register(_model, DictionaryAdmin)

@@ -1,8 +1,11 @@
 """Reference dictionaries (справочники). Geography first: country → district → region → city."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.clients import requisites
 from crm.core.audit import tracked
 
 
@@ -134,3 +137,114 @@ LeadSource = _simple_dictionary(
     _("lead sources"),
     "Where a client came from (источник привлечения): exhibition, website, referral...",
 )
+OutletFormat = _simple_dictionary(
+    "OutletFormat",
+    _("outlet format"),
+    _("outlet formats"),
+    "An outlet format (формат торговой точки): salon, shop-in-shop, franchise...",
+)
+
+
+def _digits(length: int, message):
+    return RegexValidator(rf"^\d{{{length}}}$", message)
+
+
+@tracked()
+class UnitOfMeasure(Dictionary):
+    """A unit of measure with its code in the ОКЕИ classifier (796 шт, 112 л, 166 кг)."""
+
+    code = models.CharField(
+        _("OKEI code"),
+        max_length=3,
+        unique=True,
+        validators=[_digits(3, _("An OKEI code has 3 digits, e.g. 796 for pieces."))],
+        help_text=_("The code of the unit in the OKEI classifier, e.g. 796 for pieces."),
+    )
+    symbol = models.CharField(
+        _("symbol"), max_length=20, help_text=_("As printed in documents, e.g. шт, л, кг.")
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("unit of measure")
+        verbose_name_plural = _("units of measure")
+        constraints = [_unique_external_code("unitofmeasure")]
+
+    def __str__(self):
+        return self.symbol or self.name
+
+
+@tracked()
+class Bank(Dictionary):
+    """A bank from the BIK directory: BIK, correspondent account, city."""
+
+    bik = models.CharField(
+        _("BIK"),
+        max_length=9,
+        unique=True,
+        validators=[requisites.check_bik],
+        error_messages={"unique": _("A bank with this BIK already exists.")},
+    )
+    corr_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("bank")
+        verbose_name_plural = _("banks")
+        constraints = [_unique_external_code("bank")]
+
+    def __str__(self):
+        return f"{self.name} ({self.bik})"
+
+    def clean_fields(self, exclude=None):
+        # People paste a BIK with spaces; the length check must see it without them.
+        self.bik = "".join(str(self.bik or "").split())
+        self.corr_account = "".join(str(self.corr_account or "").split())
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        try:
+            bik = requisites.check_bik(self.bik)
+        except ValidationError:
+            return  # the field's own validator reports it
+        if self.corr_account:
+            try:
+                self.corr_account = requisites.check_corr_account(self.corr_account, bik)
+            except ValidationError as error:
+                raise ValidationError({"corr_account": error.messages}) from None
+
+
+@tracked()
+class PaymentForm(Dictionary):
+    """A payment form (форма оплаты): cash, bank transfer, card...; sales lines and KPIs use it.
+    In the ERP the bank is an attribute of the payment form."""
+
+    bank = models.ForeignKey(
+        Bank,
+        verbose_name=_("bank"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_forms",
+    )
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("payment form")
+        verbose_name_plural = _("payment forms")
+        constraints = [_unique_external_code("paymentform")]
+
+
+@tracked()
+class Warehouse(Dictionary):
+    """A warehouse of the company that stock is kept and shipped from."""
+
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    address = models.CharField(_("address"), max_length=500, blank=True)
+
+    class Meta(Dictionary.Meta):
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        constraints = [_unique_external_code("warehouse")]

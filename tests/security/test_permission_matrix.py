@@ -26,7 +26,7 @@ from tests.security.conftest import CONTACT_API, ORG_API
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("core", "accounts", "refs", "clients", "notifications")
+OUR_APPS = ("core", "accounts", "refs", "clients", "notifications", "catalog")
 
 # Models with no row rule on purpose: nobody but administrators reads them, and only through
 # Django admin or internal code.

@@ -6,9 +6,11 @@ Add a scope here when a new endpoint group appears; the admin offers exactly the
 from django.utils.translation import gettext_lazy as _
 
 SCOPES = {
-    "refs:read": _("Read reference dictionaries (geography)"),
+    "refs:read": _("Read reference dictionaries (geography, banks, units, payment forms…)"),
     "clients:read": _("Read organisations, contacts and interactions"),
     "clients:write": _("Create, change and delete organisations, contacts and interactions"),
+    "catalog:read": _("Read the catalogue: products, groups, brands, series, price lists"),
+    "catalog:write": _("Create, change and delete catalogue records and prices"),
 }
 
 

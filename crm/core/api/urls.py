@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from crm.catalog import api as catalog_api
 from crm.clients import api as clients_api
 from crm.core.api.views import SchemaView, SwaggerView, staff_required
 from crm.refs import api as refs_api
@@ -12,6 +13,7 @@ app_name = "api"
 router = SimpleRouter(trailing_slash=True)
 refs_api.register(router)
 clients_api.register(router)
+catalog_api.register(router)
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),

@@ -87,7 +87,7 @@ class ObjectEditView(ScopedView):
             return target
         return obj.get_absolute_url()
 
-    def render_form(self, form, obj, stale=None):
+    def render_form(self, form, obj, stale=None, **extra):
         context = {
             "form": form,
             "fieldsets": self.fieldsets(form),
@@ -95,6 +95,7 @@ class ObjectEditView(ScopedView):
             "opts": self.opts,
             "stale": stale,
             "list_url": self.list_url(),
+            **extra,
         }
         if stale is not None:
             form.data = form.data.copy()
