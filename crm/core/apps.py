@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +9,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from crm.core import rules, signals  # noqa: F401  (row rules; worker heartbeat)
+        from crm.core import rules, signals, trigger_functions  # noqa: F401  (row rules; heartbeat)
+
+        # After every app's post_migrate, so that ours replaces the functions that pgtrigger
+        # and pghistory re-create when they install triggers (see trigger_functions).
+        post_migrate.connect(
+            trigger_functions.install_after_migrate, dispatch_uid="crm.core.trigger_functions"
+        )
