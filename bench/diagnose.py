@@ -51,7 +51,8 @@ def main() -> None:
     print(f"status {response.status_code}, {total:.1f} ms, {len(captured)} queries")
     for query in captured.captured_queries:
         print(f"-- {query['time']} s\n{query['sql'][:3000]}\n")
-        if args.explain and query["sql"].lstrip().upper().startswith("SELECT"):
+        sql = query["sql"].lstrip().upper()
+        if args.explain and sql.startswith("SELECT") and "EXPLAIN" not in sql:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                 print("\n".join(row[0] for row in cursor.fetchall()) + "\n")

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "crm.notifications",
     "crm.clients",
     "crm.catalog",
+    "crm.outlets",
     "integrations.geocoding",
 ]
 
@@ -367,6 +368,18 @@ LOGGING = {
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo-crm-2026")
 DEMO_TOTP_SECRET_HEX = env.str(
     "DEMO_TOTP_SECRET_HEX", default="3132333435363738393031323334353637383930"
+)
+
+# --- Imports ---------------------------------------------------------------------------------
+# django-import-export's permission check uses the "import_<model>" codes our models declare.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+# Files of this many rows or more are checked and imported by a Celery worker.
+IMPORT_ASYNC_THRESHOLD = _bounded_int("IMPORT_ASYNC_THRESHOLD", 5000, 1, 1_000_000)
+IMPORT_MAX_BYTES = _bounded_int("IMPORT_MAX_MEGABYTES", 20, 1, 200) * 1024 * 1024
+IMPORT_MAX_ROWS = _bounded_int("IMPORT_MAX_ROWS", 100_000, 1, 1_000_000)
+# An XLSX is refused when its unpacked content would pass this (zip bombs).
+IMPORT_MAX_UNPACKED_BYTES = (
+    _bounded_int("IMPORT_MAX_UNPACKED_MEGABYTES", 400, 10, 4000) * 1024 * 1024
 )
 
 # --- Integrations ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("notifications/", include("crm.notifications.urls")),
     path("clients/", include("crm.clients.urls")),
     path("catalog/", include("crm.catalog.urls")),
+    path("outlets/", include("crm.outlets.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),
     path("admin/", admin.site.urls),

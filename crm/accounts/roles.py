@@ -58,16 +58,18 @@ def source_for_user(user) -> Source:
 
 # Permissions each role gets by default, per app and model. Applied after every migrate to
 # roles that have no permission of that app yet, so administrators' later edits stay.
-_ALL = ("view", "add", "change", "delete", "export")
+_ALL = ("view", "add", "change", "delete", "export", "import")
 _CLIENT_MODELS = ("organisation", "contact", "interaction", "bankaccount")
 _CATALOG_MODELS = ("productgroup", "brand", "series", "product", "pricelist", "pricelistitem")
 _READ = ("view", "export")
+_OUTLET_MODELS = ("outlet", "outletequipment", "outletphoto")
 DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "clients": {
         ADMINISTRATOR: dict.fromkeys(_CLIENT_MODELS, _ALL),
         HEAD_OF_SALES: dict.fromkeys(_CLIENT_MODELS, _ALL),
         REGIONAL_MANAGER: dict.fromkeys(_CLIENT_MODELS, ("view", "add", "change", "export"))
-        | {"interaction": _ALL},
+        | {"interaction": _ALL}
+        | dict.fromkeys(("organisation", "contact"), ("view", "add", "change", "export", "import")),
         SALES_MANAGER: dict.fromkeys(_CLIENT_MODELS, ("view", "add", "change"))
         | {"interaction": ("view", "add", "change", "delete")},
         MARKETER: {"organisation": ("view",), "contact": ("view", "export")},
@@ -75,6 +77,19 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         ANALYST: dict.fromkeys(_CLIENT_MODELS, ("view", "export")),
         DEALER: {"organisation": ("view",)},
         SUB_DEALER: {"organisation": ("view",)},
+    },
+    "outlets": {
+        ADMINISTRATOR: dict.fromkeys(_OUTLET_MODELS, _ALL),
+        HEAD_OF_SALES: dict.fromkeys(_OUTLET_MODELS, _ALL),
+        REGIONAL_MANAGER: dict.fromkeys(_OUTLET_MODELS, ("view", "add", "change", "delete"))
+        | {"outlet": ("view", "add", "change", "export", "import")},
+        SALES_MANAGER: dict.fromkeys(_OUTLET_MODELS, ("view", "add", "change", "delete"))
+        | {"outlet": ("view", "add", "change")},
+        MARKETER: dict.fromkeys(_OUTLET_MODELS, ("view",)) | {"outlet": _READ},
+        APPROVER: dict.fromkeys(_OUTLET_MODELS, ("view", "change")),
+        ANALYST: dict.fromkeys(_OUTLET_MODELS, ("view",)) | {"outlet": _READ},
+        DEALER: dict.fromkeys(_OUTLET_MODELS, ("view",)),
+        SUB_DEALER: dict.fromkeys(_OUTLET_MODELS, ("view",)),
     },
     # Dealers, auditors and the data contractor get no catalogue pages (their own screens
     # will show what they need); dictionaries need no grant: everyone reads them.

@@ -8,4 +8,4 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self):
-        from crm.catalog import access  # noqa: F401  (registers the row rules)
+        from crm.catalog import access, search  # noqa: F401  (row rules; the global search)

@@ -8,4 +8,5 @@ class ClientsConfig(AppConfig):
     verbose_name = _("Clients")
 
     def ready(self):
-        from crm.clients import access, services  # noqa: F401  (row rules; notification events)
+        # Row rules, notification events, the global search.
+        from crm.clients import access, search, services  # noqa: F401

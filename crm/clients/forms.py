@@ -1,12 +1,11 @@
 """Forms of organisations, contacts and interactions (the field policy is applied on top)."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm.clients import requisites
 from crm.clients.models import BankAccount, Contact, Interaction, Organisation
-from crm.core.forms import BulkEditForm, RecordForm
+from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm
 
 
 class PhoneField(forms.CharField):
@@ -166,20 +165,7 @@ class OrganisationBulkForm(BulkEditForm):
         self.fields["status"].choices = [("", "—"), *self.fields["status"].choices[1:]]
 
 
-class ReassignForm(BulkEditForm):
+class ReassignForm(OwnerReassignForm):
     class Meta:
         model = Organisation
         fields = ["owner"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].required = True
-        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(
-            is_active=True, position__isnull=False
-        )
-
-    def clean_owner(self):
-        owner = self.cleaned_data.get("owner")
-        if owner is None:
-            raise ValidationError(_("Choose the manager to assign."))
-        return owner

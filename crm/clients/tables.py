@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.clients import requisites
 from crm.clients.models import Contact, Interaction, Organisation
-from crm.core.tables import Column, Table
+from crm.core.tables import Column, Table, owner_column
 
 
 def _phone(obj):
@@ -22,17 +22,7 @@ class OrganisationTable(Table):
         Column("status"),
         Column("kind", default=False),
         Column("region", accessor="region.name", sort="region__code"),
-        Column(
-            "owner",
-            accessor="owner",
-            sort="owner__last_name",
-            reads=(
-                "owner__last_name",
-                "owner__first_name",
-                "owner__middle_name",
-                "owner__username",
-            ),
-        ),
+        owner_column(),
         Column("phone", render=_phone),
         Column("email", default=False),
         Column("category", accessor="category.name", default=False),

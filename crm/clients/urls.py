@@ -1,6 +1,6 @@
 from django.urls import path
 
-from crm.clients import views
+from crm.clients import merge_views, views
 
 app_name = "clients"
 
@@ -68,5 +68,32 @@ urlpatterns = [
         "bank-accounts/<int:pk>/delete/",
         views.BankAccountDeleteView.as_view(),
         name="bankaccount_delete",
+    ),
+    # Duplicates and merges (crm/clients/merge_views.py)
+    path(
+        "organisations/merge/",
+        merge_views.OrganisationMergeView.as_view(),
+        name="organisation_merge",
+    ),
+    path(
+        "organisations/merges/<int:pk>/",
+        merge_views.OrganisationMergeLogView.as_view(),
+        name="organisation_merge_log",
+    ),
+    path(
+        "organisations/<int:pk>/duplicates/",
+        merge_views.OrganisationDuplicatesView.as_view(),
+        name="organisation_duplicates",
+    ),
+    path("contacts/merge/", merge_views.ContactMergeView.as_view(), name="contact_merge"),
+    path(
+        "contacts/merges/<int:pk>/",
+        merge_views.ContactMergeLogView.as_view(),
+        name="contact_merge_log",
+    ),
+    path(
+        "contacts/<int:pk>/duplicates/",
+        merge_views.ContactDuplicatesView.as_view(),
+        name="contact_duplicates",
     ),
 ]

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.clients import autofill, filtersets, forms, requisites, selectors, services, tables
+from crm.clients.merge_views import DuplicateWarningMixin
 from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
@@ -60,6 +61,7 @@ class OrganisationDetailView(generic.ObjectDetailView):
         return [
             ("overview", _("Overview")),
             ("contacts", _("Contacts")),
+            ("outlets", _("Outlets")),
             ("timeline", _("Interactions")),
             ("bank", _("Bank accounts")),
             ("history", _("History")),
@@ -73,6 +75,19 @@ class OrganisationDetailView(generic.ObjectDetailView):
             rows = Contact.objects.restrict(user).filter(organisation=obj)
             context["related_table"] = table
             context["related_rows"] = table.rows(rows.select_related("organisation")[:200])
+        elif tab == "outlets":
+            from crm.outlets.models import Outlet
+            from crm.outlets.tables import OutletTable
+
+            table = OutletTable(user)
+            rows = Outlet.objects.restrict(user).filter(dealer=obj)
+            fetched = list(table.narrow(rows)[:201])
+            context["related_table"] = table
+            context["related_rows"] = table.rows(fetched[:200])
+            context["related_more"] = len(fetched) > 200
+            context["related_more_url"] = reverse("outlets:outlet_list") + f"?dealer={obj.pk}"
+            if user.has_perm("outlets.add_outlet") and self.can(obj, "view"):
+                context["related_add_url"] = reverse("outlets:outlet_create") + f"?dealer={obj.pk}"
         elif tab == "timeline":
             context["timeline"] = list(
                 Interaction.objects.restrict(user)
@@ -94,8 +109,9 @@ class OrganisationDetailView(generic.ObjectDetailView):
         return context
 
 
-class OrganisationEditView(generic.ObjectEditView):
+class OrganisationEditView(DuplicateWarningMixin, generic.ObjectEditView):
     model = Organisation
+    duplicates_base = "clients/organisation_edit.html"  # the duplicates warning extends it
     form_class = forms.OrganisationForm
     template_name = "clients/organisation_edit.html"
     sections = [
@@ -211,7 +227,7 @@ class ContactDetailView(generic.ObjectDetailView):
     ]
 
 
-class ContactEditView(generic.ObjectEditView):
+class ContactEditView(DuplicateWarningMixin, generic.ObjectEditView):
     model = Contact
     form_class = forms.ContactForm
     sections = [

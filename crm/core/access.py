@@ -58,9 +58,10 @@ class ModelAccess:
 
     def governed_fields(self) -> list[models.Field]:
         """The fields field policies apply to, in model order."""
+        opts = self.model._meta
         fields = [
             field
-            for field in self.model._meta.concrete_fields
+            for field in [*opts.concrete_fields, *opts.many_to_many]
             if field.editable and field.name not in UNGOVERNED_FIELDS
         ]
         if self.policy_fields is not None:

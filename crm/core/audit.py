@@ -41,6 +41,14 @@ def tracked(**options):
     )
 
 
+def recorded_fields(model) -> set[str]:
+    """Names of the model's fields its audit events keep (tracked models may exclude some)."""
+    events = getattr(model, "events", None)
+    if events is None:
+        return set()
+    return {field.name for field in events.rel.related_model._meta.concrete_fields}
+
+
 def tracked_m2m(through_model, *, related_name: str):
     """Record additions and removals of a many-to-many relation (its through model)."""
     return pghistory.track(

@@ -1,6 +1,7 @@
 """Form helpers shared by every app: Bootstrap classes on widgets."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 def style_fields(form: forms.BaseForm) -> None:
@@ -68,3 +69,21 @@ class BulkEditForm(StyledFormMixin, forms.ModelForm):
 
     def _post_clean(self):
         """No model validation: the values are validated on each record when applied."""
+
+
+class OwnerReassignForm(BulkEditForm):
+    """The new assigned manager for the selected records; subclasses name the model in Meta
+    (``fields = ["owner"]``). Only active staff with a position are offered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].required = True
+        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(
+            is_active=True, position__isnull=False
+        )
+
+    def clean_owner(self):
+        owner = self.cleaned_data.get("owner")
+        if owner is None:
+            raise forms.ValidationError(_("Choose the manager to assign."))
+        return owner

@@ -194,3 +194,12 @@ class SavedView(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# The import wizard keeps its models in its own package (crm/core/imports).
+from crm.core.imports import access as _import_access  # noqa: E402, F401
+from crm.core.imports import tasks as _import_tasks  # noqa: E402, F401
+from crm.core.imports.models import ImportJob, ImportMapping, ImportRowChange  # noqa: E402, F401
+
+# Merges of duplicate records and their undo (crm.core.merge).
+from crm.core.merge_models import MergeLog  # noqa: E402, F401

@@ -35,6 +35,8 @@ MENU: list[NavGroup] = [
             NavItem(_("Organisations"), "clients:organisation_list", "clients.view_organisation"),
             NavItem(_("Contacts"), "clients:contact_list", "clients.view_contact"),
             NavItem(_("Interactions"), "clients:interaction_list", "clients.view_interaction"),
+            NavItem(_("Outlets"), "outlets:outlet_list", "outlets.view_outlet"),
+            NavItem(_("Imports"), "core:import_list", staff_only=True),
         ],
     ),
     NavGroup(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.core import access
+from crm.core.audit import recorded_fields
 
 
 class RecordError(Exception):
@@ -67,6 +68,17 @@ def _allowed(user, model, data: dict) -> dict:
     return {name: value for name, value in data.items() if name in editable}
 
 
+def _split_many(model, data: dict) -> tuple[dict, dict]:
+    """Plain fields, and many-to-many ones (set after the row is saved)."""
+    names = {field.name for field in model._meta.many_to_many}
+    plain = {name: value for name, value in data.items() if name not in names}
+    return plain, {name: value for name, value in data.items() if name in names}
+
+
+def _pks(values) -> set:
+    return {getattr(value, "pk", value) for value in values or ()}
+
+
 def _check_scope(user, model, pks: Iterable[int]) -> None:
     pks = list(pks)
     visible = model._default_manager.filter(pk__in=pks).filter(
@@ -98,9 +110,12 @@ def _stamp(obj, fields: list[str]) -> list[str]:
 def record_create(user, model, *, data: dict, defaults: dict | None = None):
     """Create a record from the fields the user may edit (plus server-side defaults)."""
     _require(user, model, "add")
-    obj = model(**{**(defaults or {}), **_allowed(user, model, data)})
+    plain, many = _split_many(model, {**(defaults or {}), **_allowed(user, model, data)})
+    obj = model(**plain)
     obj.full_clean()
     obj.save()
+    for name, values in many.items():
+        getattr(obj, name).set(_pks(values))
     _check_scope(user, model, [obj.pk])
     return obj
 
@@ -122,14 +137,22 @@ def record_update(user, obj, *, data: dict, expected_version: int | None):
         by, at = last_saved_by(locked)
         raise StaleRecord(locked, changes_since(user, locked, expected_version), by=by, at=at)
     changed = []
-    for name, value in _allowed(user, model, data).items():
+    plain, many = _split_many(model, _allowed(user, model, data))
+    for name, value in plain.items():
         if getattr(locked, name) != value:
             setattr(locked, name, value)
             changed.append(name)
-    if not changed:
+    many_changed = {
+        name: _pks(values)
+        for name, values in many.items()
+        if _pks(values) != set(getattr(locked, name).values_list("pk", flat=True))
+    }
+    if not changed and not many_changed:
         return locked
     locked.full_clean()
     locked.save(update_fields=_stamp(locked, changed))
+    for name, pks in many_changed.items():
+        getattr(locked, name).set(pks)
     _check_scope(user, model, [locked.pk])
     return locked
 
@@ -208,7 +231,7 @@ def changes_since(user, obj, version: int) -> list[FieldChange]:
     seen = events.filter(version=version).order_by("-pgh_id").first()
     if seen is None:
         return []
-    visible = access.visible_fields(user, type(obj))
+    visible = access.visible_fields(user, type(obj)) & recorded_fields(type(obj))
     changes = []
     for field in type(obj)._meta.concrete_fields:
         if field.name not in visible or field.name in access.UNGOVERNED_FIELDS:

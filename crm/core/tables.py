@@ -202,3 +202,16 @@ class Table:
     def export_rows(self, objects: Iterable) -> Iterable[list]:
         for obj in objects:
             yield [column.value(obj) for column in self.shown]
+
+
+def owner_column(name: str = "owner", **options) -> Column:
+    """The assigned manager, shown by full name and sorted by last name, in one join."""
+    return Column(
+        name,
+        accessor=name,
+        sort=f"{name}__last_name",
+        reads=tuple(
+            f"{name}__{part}" for part in ("last_name", "first_name", "middle_name", "username")
+        ),
+        **options,
+    )

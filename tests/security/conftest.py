@@ -8,17 +8,19 @@ from django.core.cache import cache
 from crm.accounts.models import OrgUnitKind
 from crm.clients.models import Contact, Organisation
 from crm.core.api.services import api_key_create
+from crm.outlets.models import Outlet
 from tests.conftest import add_totp_device
 from tests.factories import OrgUnitFactory, PositionFactory, RegionFactory, UserFactory
 
 ORG_API = "/api/v1/clients/organisations/"
 CONTACT_API = "/api/v1/clients/contacts/"
+OUTLET_API = "/api/v1/outlets/"
 
 
-def add_perms(user, *codenames):
-    """Give one user extra clients permissions (beyond their role's defaults)."""
+def add_perms(user, *codenames, app="clients"):
+    """Give one user extra permissions of an app (beyond their role's defaults)."""
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="clients", codename__in=codenames)
+        *Permission.objects.filter(content_type__app_label=app, codename__in=codenames)
     )
 
 
@@ -68,6 +70,7 @@ def build_world():
         "delete_contact",
         "export_contact",
     )
+    add_perms(manager, "delete_outlet", "export_outlet", app="outlets")
     head = UserFactory(username="head", role="head_of_sales")
     analyst = UserFactory(username="analyst", role="analyst")
     dealer = UserFactory(username="dealer", role="dealer")
@@ -89,7 +92,14 @@ def build_world():
         key: Contact.objects.create(organisation=org, last_name=f"Контактов-{key}")
         for key, org in (("mine", mine), ("colleagues", colleagues), ("foreign", foreign))
     }
+    outlets = {
+        key: Outlet.objects.create(
+            dealer=org, name=f"Точка-{key}", region=org.region, owner=org.owner
+        )
+        for key, org in (("mine", mine), ("colleagues", colleagues), ("foreign", foreign))
+    }
     return {
+        "outlets": outlets,
         "regions": {"77": moscow_city, "50": moscow_oblast, "78": spb},
         "units": {"moscow": moscow_unit, "spb": spb_unit, "office": office},
         "sales_position": sales_position,
@@ -119,7 +129,7 @@ def world(db):
 def api_key_for():
     """api_key_for(user) -> a raw read-write clients key acting as that user."""
 
-    def make(user, scopes=("clients:read", "clients:write")):
+    def make(user, scopes=("clients:read", "clients:write", "outlets:read", "outlets:write")):
         return api_key_create(None, name=f"key-{user.username}", user=user, scopes=list(scopes))[1]
 
     return make

@@ -22,11 +22,14 @@ from guardian.shortcuts import assign_perm
 
 from crm.clients.models import Contact, Organisation, OrganisationGrant
 from crm.core import access, records
-from tests.security.conftest import CONTACT_API, ORG_API
+from crm.outlets.models import Outlet
+from tests.security.conftest import CONTACT_API, ORG_API, OUTLET_API
+
+API_URLS = {Organisation: ORG_API, Contact: CONTACT_API, Outlet: OUTLET_API}
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("core", "accounts", "refs", "clients", "notifications", "catalog")
+OUR_APPS = ("core", "accounts", "refs", "clients", "notifications", "catalog", "outlets")
 
 # Models with no row rule on purpose: nobody but administrators reads them, and only through
 # Django admin or internal code.
@@ -83,17 +86,17 @@ class Action:
     api: bool = False
 
     def url(self, model, obj):
-        name = model._meta.model_name
+        name = f"{model._meta.app_label}:{model._meta.model_name}"
         if self.api:
-            return ORG_API if model is Organisation else CONTACT_API
+            return API_URLS[model]
         if self.name in ("list", "export"):
-            url = reverse(f"clients:{name}_list")
+            url = reverse(f"{name}_list")
             return url + "?export=csv" if self.name == "export" else url
         if self.name in ("create", "bulk_edit", "reassign"):
-            return reverse(f"clients:{name}_{self.name}")
+            return reverse(f"{name}_{self.name}")
         if self.name == "history":
-            return reverse(f"clients:{name}_detail", args=[obj.pk]) + "?tab=history"
-        return reverse(f"clients:{name}_{self.name}", args=[obj.pk])
+            return reverse(f"{name}_detail", args=[obj.pk]) + "?tab=history"
+        return reverse(f"{name}_{self.name}", args=[obj.pk])
 
 
 ACTIONS = {
@@ -112,6 +115,7 @@ ACTIONS = {
 MATRIX_MODELS = {
     Organisation: list(ACTIONS),
     Contact: ["list", "detail", "edit", "create", "delete", "export", "history", "api"],
+    Outlet: list(ACTIONS),
 }
 CASES = [
     pytest.param(model, ACTIONS[name], id=f"{model._meta.model_name}-{name}")
@@ -121,10 +125,14 @@ CASES = [
 
 
 def in_scope_object(world, model):
+    if model is Outlet:
+        return world["outlets"]["mine"]
     return world["mine"] if model is Organisation else world["contacts"]["mine"]
 
 
 def out_of_scope_object(world, model):
+    if model is Outlet:
+        return world["outlets"]["foreign"]
     return world["foreign"] if model is Organisation else world["contacts"]["foreign"]
 
 
@@ -196,17 +204,25 @@ def test_archiving_an_out_of_scope_organisation_is_404(logged_in, world):
     assert not foreign.is_archived
 
 
+def _list_url(model):
+    return reverse(f"{model._meta.app_label}:{model._meta.model_name}_list")
+
+
 def _list(client, model, **params):
-    return client.get(reverse(f"clients:{model._meta.model_name}_list"), params)
+    return client.get(_list_url(model), params)
 
 
 def _visible_names(model, world):
+    if model is Outlet:
+        return [world["outlets"]["mine"].name, world["outlets"]["colleagues"].name]
     if model is Organisation:
         return [world["mine"].name, world["colleagues"].name, world["unplaced"].name]
     return [world["contacts"]["mine"].last_name, world["contacts"]["colleagues"].last_name]
 
 
 def _foreign_name(model, world):
+    if model is Outlet:
+        return world["outlets"]["foreign"].name
     return (
         world["foreign"].name if model is Organisation else world["contacts"]["foreign"].last_name
     )
@@ -227,7 +243,7 @@ def test_out_of_scope_rows_are_absent_from_list_and_count(logged_in, world, mode
 def test_out_of_scope_rows_are_absent_from_the_htmx_fragment(logged_in, world, model):
     client = logged_in(world["manager"])
     response = client.get(
-        reverse(f"clients:{model._meta.model_name}_list"),
+        _list_url(model),
         headers={"HX-Request": "true", "HX-Target": "list-results"},
     )
     assert response.status_code == 200
@@ -254,7 +270,7 @@ def test_search_does_not_find_out_of_scope_rows(logged_in, world, model):
     assert out_of_scope_object(world, model).get_absolute_url() not in response.content.decode()
     assert response.context["total"] == 0
     fragment = client.get(
-        reverse(f"clients:{model._meta.model_name}_list"),
+        _list_url(model),
         {"q": _foreign_name(model, world)},
         headers={"HX-Request": "true", "HX-Target": "list-results"},
     )
@@ -272,7 +288,7 @@ def test_search_by_inn_does_not_find_out_of_scope_rows(logged_in, world):
 @pytest.mark.parametrize("model", list(MATRIX_MODELS), ids=lambda m: m._meta.model_name)
 def test_out_of_scope_rows_are_absent_from_the_api(api_get, api_key_for, world, model):
     key = api_key_for(world["manager"])
-    base = ORG_API if model is Organisation else CONTACT_API
+    base = API_URLS[model]
     listed = api_get(base, key)
     assert listed.status_code == 200
     ids = {row["id"] for row in listed.json()["results"]}

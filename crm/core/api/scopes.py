@@ -9,6 +9,8 @@ SCOPES = {
     "refs:read": _("Read reference dictionaries (geography, banks, units, payment forms…)"),
     "clients:read": _("Read organisations, contacts and interactions"),
     "clients:write": _("Create, change and delete organisations, contacts and interactions"),
+    "outlets:read": _("Read outlets of dealers"),
+    "outlets:write": _("Create, change and delete outlets"),
     "catalog:read": _("Read the catalogue: products, groups, brands, series, price lists"),
     "catalog:write": _("Create, change and delete catalogue records and prices"),
 }

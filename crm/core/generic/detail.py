@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from crm.core import access, records
+from crm.core.audit import recorded_fields
 from crm.core.choices import Channel, Source
 from crm.core.generic.base import ScopedView
 
@@ -29,7 +30,7 @@ class ObjectDetailView(ScopedView):
             "list_url": self.list_url(),
             "tab": tab,
             "tabs": self.tabs(obj),
-            "sections": self.visible_sections(obj),
+            "sections": self.visible_sections(obj) if tab == "overview" else [],
             "can_change": self.can(obj, "change"),
             "can_delete": self.can(obj, "delete"),
         }
@@ -41,7 +42,11 @@ class ObjectDetailView(ScopedView):
         return render(request, self.template_name, context)
 
     def can(self, obj, action) -> bool:
-        return access.can(self.request.user, obj, action)
+        """Whether the user may ``action`` the record; asked once per request and action."""
+        answers = self.__dict__.setdefault("_can", {})
+        if (obj.pk, action) not in answers:
+            answers[obj.pk, action] = access.can(self.request.user, obj, action)
+        return answers[obj.pk, action]
 
     def tabs(self, obj) -> list[tuple[str, str]]:
         return [("overview", _("Overview")), ("history", _("History"))]
@@ -72,10 +77,8 @@ def history_of(user, obj, limit: int = 200, displays=None) -> list[dict]:
     events = list(obj.events.select_related("pgh_context").order_by("pgh_id")[:limit])
     names = _user_names(events)
     visible = access.visible_fields(user, type(obj)) - access.UNGOVERNED_FIELDS
-    recorded = {f.name for f in obj.events.model._meta.concrete_fields}  # tracked columns
-    fields = [
-        f for f in type(obj)._meta.concrete_fields if f.name in visible and f.name in recorded
-    ]
+    visible &= recorded_fields(type(obj))
+    fields = [f for f in type(obj)._meta.concrete_fields if f.name in visible]
     entries, previous = [], None
     for event in events:
         changes = []

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +45,20 @@ class ObjectListView(ScopedView):
 
     def search_placeholder(self) -> str:
         return _("Search")
+
+    def import_url(self) -> str | None:
+        """The import wizard for this model, for users with its import permission."""
+        from crm.core.imports import registry
+
+        spec = registry.get(self.opts.label_lower)
+        if spec is None or not self.request.user.has_perm(spec.permission):
+            return None
+        return reverse("core:import_upload") + "?model=" + self.opts.label_lower
+
+    def list_note(self) -> dict | None:
+        """A line above the table for a filter without a visible control (e.g. "outlets of
+        dealer X"): {"text": ..., "clear_url": ...}; None for none."""
+        return None
 
     # --- request handling --------------------------------------------------------------
     def get(self, request, *args, **kwargs):
@@ -175,6 +190,8 @@ class ObjectListView(ScopedView):
             "can_add": request.user.has_perm(access.permission_name(self.model, "add")),
             "create_url": self.create_url,
             "bulk_actions": self.bulk_actions,
+            "list_note": self.list_note(),
+            "import_url": self.import_url(),
         }
 
     # --- export ------------------------------------------------------------------------
