@@ -1,0 +1,153 @@
+"""The import wizard's throughput, imported by bench.run: a file of new organisations (insert),
+the same file with every row changed (update), each checked (dry run) and imported inline by
+the wizard's services, as the head of sales. The baseline is COPY of the same rows into a
+temporary table: the floor any loader pays. The imported rows are removed by the wizard's own
+undo afterwards, so the database stays as it was. Targets from the issue: >= 10,000 rows/s
+insert and >= 5,000 rows/s update on a 100,000-row file; peak RSS <= 500 MB."""
+
+import io
+import random
+import time
+
+from bench.scenarios_clients import _peak_reset, _peak_rss_mb
+
+HEADER = ["Наименование", "ИНН", "КПП", "Регион", "Телефон", "E-mail", "Юридический адрес"]
+TARGETS = {"insert": 10_000, "update": 5_000}
+RSS_LIMIT_MB = 500
+
+
+def _inns(count: int) -> list[str]:
+    from crm.clients import requisites
+    from crm.clients.models import Organisation
+
+    taken = set(Organisation.objects.values_list("inn", flat=True))
+    rng = random.Random(20261130)
+    out = []
+    while len(out) < count:
+        inn = requisites.make_inn_legal(rng, "77")
+        if inn not in taken:
+            taken.add(inn)
+            out.append(inn)
+    return out
+
+
+def _rows(inns, suffix: str) -> list[list[str]]:
+    return [
+        [
+            f"ООО Импорт {i}{suffix}",
+            inn,
+            inn[:4] + "01001",
+            "77",
+            f"8 (495) {i % 1000:03d}-{i % 100:02d}-{i % 97:02d}",
+            f"import{i}@example.com",
+            f"г. Москва, ул. Тверская, д. {i % 300}{suffix}",
+        ]
+        for i, inn in enumerate(inns)
+    ]
+
+
+def _csv(rows) -> bytes:
+    lines = [";".join(HEADER)] + [";".join(row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+
+
+def _copy_ms(rows) -> float:
+    from django.db import connection, transaction
+
+    text = "\n".join("\t".join(row) for row in rows) + "\n"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_import_copy (name text, inn text, kpp text, region text,"
+            " phone text, email text, address text) ON COMMIT DROP"
+        )
+        started = time.perf_counter()
+        cursor.cursor.copy_expert("COPY bench_import_copy FROM STDIN", io.StringIO(text))
+        return (time.perf_counter() - started) * 1000
+
+
+def scenarios(runner, scale: str, smoke: bool) -> list:
+    from django.contrib.auth.models import Permission
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from crm.accounts.models import User
+    from crm.clients.models import Organisation
+    from crm.core.imports import registry, services
+    from crm.core.imports.models import ImportStatus
+
+    count = 2_000 if smoke or scale != "full" else 100_000
+    user = User.objects.get(username="head")
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="clients", codename__in=["import_organisation"]
+        )
+    )
+    user = User.objects.get(pk=user.pk)  # fresh permission cache
+    spec = registry.get("clients.organisation")
+    services.ASYNC_THRESHOLD = 10**9  # inline: measure the engine, not the queue
+    inns = _inns(count)
+    results, jobs = [], []
+    for step, suffix in (("insert", ""), ("update", " (новое)")):
+        rows = _rows(inns, suffix)
+        content = _csv(rows)
+        reset = _peak_reset()
+        job = services.import_upload(
+            user, spec=spec, upload=SimpleUploadedFile(f"bench-{step}.csv", content)
+        )
+        started = time.perf_counter()
+        services.import_check(user, job=job)
+        checked = time.perf_counter()
+        services.import_apply(user, job=job)
+        applied = time.perf_counter()
+        peak = _peak_rss_mb() if reset else runner.peak_rss_mb()
+        assert job.status == ImportStatus.DONE, (job.status, job.errors[:3])
+        jobs.append(job)
+        apply_ms = (applied - checked) * 1000
+        check_ms = (checked - started) * 1000
+        copy_ms = _copy_ms(rows)
+        rate = count / (apply_ms / 1000)
+        full = scale == runner.TARGET_SCALE and count == 100_000
+        result = runner.Result(
+            scenario=f"import_wizard.organisations.{step}",
+            n=1,
+            p50_ms=round(apply_ms, 1),
+            p95_ms=round(apply_ms, 1),
+            queries=0,
+            query_ceiling=0,
+            rows_per_s=round(rate, 1),
+            peak_rss_mb=round(peak, 1),
+            row_counts={
+                "file_rows": count,
+                "file_bytes": len(content),
+                "created": job.created_count,
+                "updated": job.updated_count,
+                "organisations": Organisation.objects.count(),
+            },
+            baseline_name="COPY of the same rows into a temporary table (psycopg2 copy_expert)",
+            baseline_ms=round(copy_ms, 1),
+            ratio=round(apply_ms / copy_ms, 1) if copy_ms else 0.0,
+            target={
+                "rows_per_s": TARGETS[step],
+                "peak_rss_mb": RSS_LIMIT_MB,
+                "text": f"≥ {TARGETS[step]:,} rows/s, peak RSS ≤ {RSS_LIMIT_MB} MB (100,000 rows)",
+            },
+            passed=full and rate >= TARGETS[step] and peak <= RSS_LIMIT_MB,
+            notes=(
+                "apply (import) time of the wizard inline; the dry run before it is in extra; "
+                "ratio = apply time / COPY time (lower is better)"
+            ),
+            extra={
+                "check_ms": round(check_ms, 1),
+                "check_rows_per_s": round(count / (check_ms / 1000), 1),
+                "peak_rss_source": "VmHWM after clear_refs" if reset else "ru_maxrss (process)",
+            },
+        )
+        print(
+            f"{result.scenario:<36} {result.rows_per_s:>10} rows/s (check "
+            f"{result.extra['check_rows_per_s']})  peak {result.peak_rss_mb} MB",
+            flush=True,
+        )
+        results.append(result)
+    # Leave the database as it was: the wizard's own undo, newest first.
+    for job in reversed(jobs):
+        services.import_undo(user, job=job)
+    return results
