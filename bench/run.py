@@ -142,7 +142,7 @@ def page_scenario(
 def scenarios(scale: str, smoke: bool) -> list[Result]:
     from django.test import Client
 
-    from bench import scenarios_clients, scenarios_outlets, scenarios_search
+    from bench import scenarios_clients, scenarios_imports, scenarios_outlets, scenarios_search
     from crm.accounts.models import User
     from crm.notifications.models import Notification
     from crm.notifications.services import notify_many
@@ -164,6 +164,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
         *scenarios_clients.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_search.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_outlets.scenarios(sys.modules[__name__], scale, smoke),
+        *scenarios_imports.scenarios(sys.modules[__name__], scale, smoke),
     ]
 
 
