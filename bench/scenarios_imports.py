@@ -147,7 +147,9 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
             flush=True,
         )
         results.append(result)
-    # Leave the database as it was: the wizard's own undo, newest first.
-    for job in reversed(jobs):
-        services.import_undo(user, job=job)
+    # Leave the database as it was. The update job is undone by the wizard (that path is
+    # tested elsewhere too); the insert job then refuses, rightly, because its rows were edited
+    # since, so the created rows are deleted directly.
+    services.import_undo(user, job=jobs[1])
+    Organisation.objects.filter(inn__in=inns).delete()
     return results
