@@ -160,3 +160,69 @@ def contact_duplicates(
         )
         found.add(same[:limit], _("same name at the same organisation"))
     return found.result(limit)
+
+
+def organisations_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> list[tuple]:
+    """Likely duplicates of the new organisations of an import, for its check.
+
+    ``creates`` is [(row number, unsaved Organisation)]. INNs, phones and e-mails of every row
+    are compared in a few bulk queries; names (one indexed query each) for the first
+    ``name_rows`` rows. ``exclude`` holds rows the check itself has written. Returns
+    [(row number, field name, message)].
+    """
+    visible = access.restrict(Organisation.objects.all(), user, "view").exclude(pk__in=exclude)
+    hits: dict[int, dict] = {}  # row -> {pk: (name, [reasons], field)}
+
+    def note(number, pk, name, reason, field_name):
+        entry = hits.setdefault(number, {}).setdefault(pk, [name, [], field_name])
+        if reason not in entry[1]:
+            entry[1].append(reason)
+
+    def by_value(column, values, reason, field_name, rows_of):
+        if not values:
+            return
+        for pk, name, value in visible.filter(**{f"{column}__in": values}).values_list(
+            "pk", "name", column
+        ):
+            for number in rows_of.get(value, ()):
+                note(number, pk, name, reason, field_name)
+
+    inns, phones, emails = {}, {}, {}
+    for number, obj in creates:
+        if obj.inn:
+            inns.setdefault(obj.inn, []).append(number)
+        if obj.phone:
+            phones.setdefault(obj.phone, []).append(number)
+        if obj.email:
+            emails.setdefault(obj.email.upper(), []).append(number)
+    by_value("inn", list(inns), _("same INN"), "inn", inns)
+    by_value("phone", list(phones), _("same phone"), "phone", phones)
+    if phones:
+        owners = Contact.objects.filter(Q(phone__in=list(phones)) | Q(mobile__in=list(phones)))
+        for pk, name, phone, mobile in visible.filter(
+            pk__in=owners.values("organisation_id")
+        ).values_list("pk", "name", "contacts__phone", "contacts__mobile"):
+            for value in {phone, mobile} & set(phones):
+                for number in phones[value]:
+                    note(number, pk, name, _("same phone as a contact"), "phone")
+    if emails:
+        same = visible.annotate(upper_email=Upper("email")).filter(upper_email__in=list(emails))
+        for pk, name, value in same.values_list("pk", "name", "upper_email"):
+            for number in emails.get(value, ()):
+                note(number, pk, name, _("same e-mail"), "email")
+    for number, obj in creates[:name_rows]:
+        typed = normalise_name(obj.name)
+        if typed:
+            for match in _similar_names(visible, typed, 3):
+                reason = _("similar name %(score).2f") % {"score": match.name_similarity}
+                note(number, match.pk, match.name, reason, "name")
+    warnings = []
+    for number in sorted(hits):
+        for pk, (name, reasons, field_name) in list(hits[number].items())[:3]:
+            message = _("Possibly the same as “%(name)s” (no. %(pk)s): %(reasons)s.") % {
+                "name": name,
+                "pk": pk,
+                "reasons": ", ".join(reasons),
+            }
+            warnings.append((number, field_name, message))
+    return warnings

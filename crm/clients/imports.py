@@ -17,6 +17,7 @@ from import_export import fields
 
 from crm.accounts.models import OrgUnit, User
 from crm.clients import requisites
+from crm.clients.duplicates import organisations_like_new_rows
 from crm.clients.models import Contact, HoldingGroup, Organisation
 from crm.core.imports import registry, widgets
 from crm.core.imports.parsing import cell_text
@@ -169,6 +170,7 @@ ORGANISATIONS = registry.register(
         required=("name",),
         defaults=_organisation_defaults,
         validate=_organisation_validate,
+        duplicates=organisations_like_new_rows,
         key_help=_(
             "Rows are matched to existing organisations by the ERP key, else by INN and KPP."
         ),

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
 UPDATE_BATCH = 1000
+# New rows whose names are compared with existing names (one indexed query each); phones,
+# e-mails and INNs of all new rows are compared in bulk.
+DUPLICATE_NAME_ROWS = 500
 
 
 class _Rollback(Exception):  # noqa: N818
@@ -53,6 +56,9 @@ class Outcome:
     unchanged: int = 0
     error_count: int = 0
     errors: list[dict] = field(default_factory=list)
+    # likely duplicates of new rows, found by the check: shown, never blocking
+    warning_count: int = 0
+    warnings: list[dict] = field(default_factory=list)
     message: str = ""
 
     @property
@@ -70,6 +76,8 @@ class Run:
         self.model = self.spec.model
         self.outcome = Outcome()
         self.seen_keys: dict[tuple, int] = {}
+        self.created_pks: set[int] = set()  # rows this (rolled back) pass has written
+        self.duplicate_budget = DUPLICATE_NAME_ROWS
         self.matched: dict[int, int] = {}  # record pk → row that matched it
         self.broken = False
         self.now = timezone.now()
@@ -82,6 +90,11 @@ class Run:
         self.outcome.error_count += 1
         if len(self.outcome.errors) < MAX_STORED_ERRORS:
             self.outcome.errors.append({"row": row, "column": column, "message": str(message)})
+
+    def warn(self, row, column, message) -> None:
+        self.outcome.warning_count += 1
+        if len(self.outcome.warnings) < MAX_STORED_ERRORS:
+            self.outcome.warnings.append({"row": row, "column": column, "message": str(message)})
 
     def header_of(self, name: str) -> str:
         for column in self.columns:
@@ -155,7 +168,19 @@ class Run:
         creates, updates, changes = self.build(keyed, existing)
         if self.broken or not (creates or updates):
             return
+        if creates and not self.apply and self.spec.duplicates is not None:
+            self.find_duplicates(creates)
         self.write(creates, updates, changes)
+        self.created_pks.update(obj.pk for _number, obj in creates)
+
+    def find_duplicates(self, creates) -> None:
+        """Warn about new rows that look like records the user can already see."""
+        found = self.spec.duplicates(
+            self.user, creates, exclude=self.created_pks, name_rows=self.duplicate_budget
+        )
+        self.duplicate_budget = max(0, self.duplicate_budget - len(creates))
+        for number, field_name, message in found:
+            self.warn(number, self.header_of(field_name) if field_name else "", message)
 
     def convert(self, rows) -> list[tuple[int, dict]]:
         for column in self.columns:

@@ -48,6 +48,10 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    warning_count = models.PositiveIntegerField(_("possible duplicates"), default=0)
+    warnings = models.JSONField(
+        _("possible duplicates"), default=list, blank=True, encoder=DjangoJSONEncoder
+    )
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     checked_at = models.DateTimeField(_("checked"), null=True, blank=True)

@@ -65,6 +65,9 @@ class ImportSpec:
     validate: Callable | None = None
     # text explaining how rows are matched, shown on the upload page and in the docs
     key_help: str = ""
+    # callable(user, creates: [(row, obj)], *, exclude: set[pk], name_rows: int) →
+    # [(row, field name, message)]: likely duplicates of new rows, warned by the check
+    duplicates: Callable | None = None
 
     @property
     def label(self) -> str:

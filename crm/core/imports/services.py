@@ -165,6 +165,8 @@ def _store(job: ImportJob, outcome: engine.Outcome, *, apply: bool) -> None:
     job.created_count, job.updated_count = outcome.created, outcome.updated
     job.unchanged_count, job.error_count = outcome.unchanged, outcome.error_count
     job.errors, job.message = outcome.errors, outcome.message
+    if not apply:
+        job.warning_count, job.warnings = outcome.warning_count, outcome.warnings
     job.rows_done = outcome.rows
     if outcome.ok:
         job.status = ImportStatus.DONE if apply else ImportStatus.CHECKED
