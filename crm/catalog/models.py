@@ -9,9 +9,9 @@ from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import VersionedModel
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
+from crm.core.models import VersionedModel
 
 EXTERNAL_CODE_HELP = _("The key of this record in the ERP (1C); used by the nightly sync.")
 

@@ -14,6 +14,7 @@ from guardian.models import UserObjectPermissionBase
 from crm.clients import requisites
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
+from crm.core.models import VersionedModel
 
 
 class OrganisationKind(models.TextChoices):
@@ -32,17 +33,6 @@ class CounterpartyType(models.TextChoices):
     LEGAL_ENTITY = "legal", _("Legal entity")
     ENTREPRENEUR = "entrepreneur", _("Sole proprietor")
     INDIVIDUAL = "individual", _("Individual")
-
-
-class VersionedModel(models.Model):
-    """A row edited in forms: a version for optimistic locking, creation and change times."""
-
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
-    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(_("changed"), default=timezone.now, editable=False)
-
-    class Meta:
-        abstract = True
 
 
 @tracked()

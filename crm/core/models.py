@@ -12,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.audit import tracked
 
 
+class VersionedModel(models.Model):
+    """A row edited in forms: a version for optimistic locking, creation and change times."""
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class OutboxMessage(models.Model):
     """A Celery task queued by a web request; a relay publishes it when Redis answers.
 

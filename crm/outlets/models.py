@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import VersionedModel
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
+from crm.core.models import VersionedModel
 
 
 class OutletStatus(models.TextChoices):
