@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.catalog import selectors
 from crm.catalog.models import Brand, Currency, PriceList, Product, Series
@@ -39,7 +40,9 @@ class ProductFilterSet(django_filters.FilterSet):
     brand = django_filters.ChoiceFilter(
         field_name="brand_id", label=_("Brand"), method="filter_brand"
     )
-    series = django_filters.ChoiceFilter(field_name="series_id", label=_("Series"))
+    series = django_filters.ChoiceFilter(
+        field_name="series_id", label=pgettext_lazy("one", "Series")
+    )
     active = ActiveFilter()
 
     class Meta:

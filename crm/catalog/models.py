@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
@@ -163,8 +164,8 @@ class Series(CatalogRecord):
     name = models.CharField(_("name"), max_length=200)
 
     class Meta:
-        verbose_name = _("series")
-        verbose_name_plural = _("series")
+        verbose_name = pgettext_lazy("one", "series")
+        verbose_name_plural = pgettext_lazy("many", "series")
         ordering = ["name", "id"]
         permissions = [("export_series", _("Can export series"))]
         constraints = [
@@ -210,7 +211,7 @@ class Product(CatalogRecord):
     )
     series = models.ForeignKey(
         Series,
-        verbose_name=_("series"),
+        verbose_name=pgettext_lazy("one", "series"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -100,9 +100,13 @@ def organisation_duplicates(
         found.add(visible.filter(pk__in=owners[: limit * 5])[:limit], _("same e-mail as a contact"))
     for typed in {normalise_name(name), normalise_name(legal_name)} - {""}:
         for obj in _similar_names(visible, typed, limit):
-            reason = _("similar name %(score).2f") % {"score": obj.name_similarity}
+            reason = similar_name_reason(obj.name_similarity)
             found.add([obj], reason, obj.name_similarity)
     return found.result(limit)
+
+
+def similar_name_reason(similarity: float) -> str:
+    return _("similar name (%(percent)s%%)") % {"percent": round(similarity * 100)}
 
 
 def _similar_names(queryset, normalised: str, limit: int) -> list:
@@ -214,7 +218,7 @@ def organisations_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> li
         typed = normalise_name(obj.name)
         if typed:
             for match in _similar_names(visible, typed, 3):
-                reason = _("similar name %(score).2f") % {"score": match.name_similarity}
+                reason = similar_name_reason(match.name_similarity)
                 note(number, match.pk, match.name, reason, "name")
     warnings = []
     for number in sorted(hits):

@@ -72,7 +72,7 @@ def test_each_reason_is_named(world, romashka):
     assert reasons_for(manager, romashka, inn="7707083893", kpp="770702001") == []
     assert reasons_for(manager, romashka, phone="8 (495) 123-45-67") == ["same phone"]
     assert reasons_for(manager, romashka, email="INFO@Romashka.example") == ["same e-mail"]
-    assert reasons_for(manager, romashka, name="Ромашка, ООО") == ["similar name 1.00"]
+    assert reasons_for(manager, romashka, name="Ромашка, ООО") == ["similar name (100%)"]
 
 
 def test_a_contacts_phone_and_e_mail_point_to_their_organisation(world, romashka):
@@ -145,7 +145,7 @@ def test_creating_a_likely_duplicate_warns_keeps_the_entries_and_saves_when_conf
     assert 'data-testid="duplicates-warning"' in page
     assert romashka.get_absolute_url() in page
     assert in_ru("same phone") in page
-    assert in_ru("similar name %(score).2f") % {"score": 1.0} in page
+    assert in_ru("similar name (%(percent)s%%)") % {"percent": 100} in page
     assert "Позвонить в понедельник" in page  # nothing typed is lost
     assert 'name="save_anyway"' in page
     assert Organisation.objects.count() == 5
