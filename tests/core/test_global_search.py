@@ -133,6 +133,21 @@ def test_an_email_finds_contacts_exactly_in_any_case(world):
     assert found(world["stranger"], "p.ivanov@alfa.example") == {}
 
 
+def test_an_email_finds_organisations_exactly_unless_their_email_is_hidden(world):
+    Organisation.objects.filter(pk=world["mine"].pk).update(email="office@alfa.example")
+    Organisation.objects.filter(pk=world["foreign"].pk).update(email="office@zuid.example")
+    assert found(world["manager"], "OFFICE@alfa.example") == {"organisations": ["Альфа-Мой"]}
+    assert found(world["manager"], "office@zuid.example") == {}  # out of scope
+    FieldPolicy.objects.create(
+        position=world["manager"].position,
+        model="clients.organisation",
+        field="email",
+        access=FieldAccess.HIDDEN,
+    )
+    manager = type(world["manager"]).objects.get(pk=world["manager"].pk)  # fresh policies
+    assert found(manager, "office@alfa.example") == {}
+
+
 def test_an_article_finds_products_by_its_beginning(world):
     assert found(world["manager"], "dp-u") == {"products": ["Демо-Ойл Профи Ультра 5W-40, 4 л"]}
     assert found(world["manager"], "5W40") == {}  # the middle of an article
@@ -316,7 +331,7 @@ SCOPE_AND_PERMISSIONS = 2  # the user's scope and model permissions, resolved on
         ("Альфа", 4),  # organisations, contacts, outlets, products
         ("8 (495) 123-45-67", 2),  # organisations, contacts
         ("7707", 2),  # organisations, products (an article may be digits)
-        ("p.ivanov@alfa.example", 1),  # contacts
+        ("p.ivanov@alfa.example", 2),  # organisations, contacts
     ],
 )
 def test_one_query_per_group(world, logged_in, text, groups):
