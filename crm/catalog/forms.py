@@ -57,7 +57,7 @@ class BrandForm(RecordForm):
         super().__init__(*args, user=user, **kwargs)
         if "parent" in self.fields:
             self.fields["parent"].queryset = _with_current(
-                Brand.objects.exclude(pk=self.instance.pk), self.instance, "parent"
+                Brand.objects.restrict(user).exclude(pk=self.instance.pk), self.instance, "parent"
             )
 
 

@@ -16,18 +16,11 @@ RELATED_LIMIT = 200  # rows shown in a card's tab; the full list is one click aw
 ITEMS_PAGE = 50
 
 
-def _related(view, model, queryset, table_class, *, more_url=None):
-    """A card tab listing related records through their own table and row rule."""
-    user = view.request.user
-    table = table_class(user)
-    rows = access.restrict(queryset, user)
-    fetched = list(table.narrow(rows)[: RELATED_LIMIT + 1])
+def _related(view, queryset, table_class, *, more_url=None):
+    """A card tab listing related records (crm.core.generic) in the catalogue's template."""
     return {
         "tab_template": "catalog/includes/tab_related.html",
-        "related_table": table,
-        "related_rows": table.rows(fetched[:RELATED_LIMIT]),
-        "related_more": len(fetched) > RELATED_LIMIT,
-        "related_more_url": more_url,
+        **view.related(queryset, table_class, more_url=more_url, limit=RELATED_LIMIT),
     }
 
 
@@ -233,7 +226,6 @@ class ProductGroupDetailView(generic.ObjectDetailView):
             ids = selectors.group_descendant_ids(obj.pk)
             return _related(
                 self,
-                Product,
                 Product.objects.filter(group_id__in=ids, is_active=True),
                 tables.ProductTable,
                 more_url=reverse("catalog:product_list") + f"?group={obj.pk}",
@@ -266,7 +258,8 @@ class BrandListView(generic.ObjectListView):
     bulk_actions = False
 
     def scoped(self, action=None):
-        series = Series.objects.filter(is_active=True).only("pk", "brand_id", "name")
+        series = Series.objects.restrict(self.request.user).filter(is_active=True)
+        series = series.only("pk", "brand_id", "name")
         return super().scoped(action).prefetch_related(Prefetch("series", queryset=series))
 
     def search(self, queryset, text):
@@ -323,7 +316,6 @@ class BrandDetailView(generic.ObjectDetailView):
             ids = selectors.brand_with_sub_brand_ids(obj.pk)
             return _related(
                 self,
-                Product,
                 Product.objects.filter(brand_id__in=ids, is_active=True),
                 tables.ProductTable,
                 more_url=reverse("catalog:product_list") + f"?brand={obj.pk}",
@@ -371,7 +363,6 @@ class SeriesDetailView(generic.ObjectDetailView):
         if tab == "products":
             return _related(
                 self,
-                Product,
                 Product.objects.filter(series=obj, is_active=True),
                 tables.ProductTable,
                 more_url=reverse("catalog:product_list") + f"?series={obj.pk}",

@@ -71,21 +71,17 @@ class OrganisationDetailView(generic.ObjectDetailView):
         user = self.request.user
         context = {"tab_template": f"clients/includes/tab_{tab}.html"}
         if tab == "contacts":
-            table = tables.ContactTable(user)
-            rows = Contact.objects.restrict(user).filter(organisation=obj)
-            context["related_table"] = table
-            context["related_rows"] = table.rows(rows.select_related("organisation")[:200])
+            context.update(
+                self.related(Contact.objects.filter(organisation=obj), tables.ContactTable)
+            )
         elif tab == "outlets":
             from crm.outlets.models import Outlet
             from crm.outlets.tables import OutletTable
 
-            table = OutletTable(user)
-            rows = Outlet.objects.restrict(user).filter(dealer=obj)
-            fetched = list(table.narrow(rows)[:201])
-            context["related_table"] = table
-            context["related_rows"] = table.rows(fetched[:200])
-            context["related_more"] = len(fetched) > 200
-            context["related_more_url"] = reverse("outlets:outlet_list") + f"?dealer={obj.pk}"
+            more = reverse("outlets:outlet_list") + f"?dealer={obj.pk}"
+            context.update(
+                self.related(Outlet.objects.filter(dealer=obj), OutletTable, more_url=more)
+            )
             if user.has_perm("outlets.add_outlet") and self.can(obj, "view"):
                 context["related_add_url"] = reverse("outlets:outlet_create") + f"?dealer={obj.pk}"
         elif tab == "timeline":

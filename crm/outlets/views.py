@@ -85,10 +85,7 @@ class OutletDetailView(generic.ObjectDetailView):
         can_change = self.can(obj, "change")
         context = {"tab_template": f"outlets/includes/tab_{tab}.html"}
         if tab == "contacts":
-            table = ContactTable(user)
-            rows = Contact.objects.restrict(user).filter(outlets=obj)
-            context["related_table"] = table
-            context["related_rows"] = table.rows(table.narrow(rows)[:RELATED_LIMIT])
+            context.update(self.related(Contact.objects.filter(outlets=obj), ContactTable))
         elif tab == "merchandising":
             context["equipment"] = list(obj.equipment.restrict(user)[:RELATED_LIMIT])
             if can_change and user.has_perm("outlets.add_outletequipment"):

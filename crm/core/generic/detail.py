@@ -9,6 +9,8 @@ from crm.core.audit import recorded_fields
 from crm.core.choices import Channel, Source
 from crm.core.generic.base import ScopedView
 
+RELATED_LIMIT = 200  # rows a card's tab shows; the full list is one click away
+
 
 class ObjectDetailView(ScopedView):
     """A card: the fields the user may see in sections, related lists as tabs, and history."""
@@ -40,6 +42,19 @@ class ObjectDetailView(ScopedView):
         if request.htmx and request.htmx.target == "card-tab":
             return render(request, "generic/includes/card_tab.html", context)
         return render(request, self.template_name, context)
+
+    def related(self, queryset, table_class, *, more_url=None, limit: int = RELATED_LIMIT):
+        """A card tab listing related records through their own table and row rule: the first
+        ``limit`` rows, and whether there are more (``more_url`` opens the full list)."""
+        user = self.request.user
+        table = table_class(user)
+        fetched = list(table.narrow(access.restrict(queryset, user))[: limit + 1])
+        return {
+            "related_table": table,
+            "related_rows": table.rows(fetched[:limit]),
+            "related_more": len(fetched) > limit,
+            "related_more_url": more_url,
+        }
 
     def can(self, obj, action) -> bool:
         """Whether the user may ``action`` the record; asked once per request and action."""
