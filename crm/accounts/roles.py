@@ -63,6 +63,21 @@ _CLIENT_MODELS = ("organisation", "contact", "interaction", "bankaccount")
 _CATALOG_MODELS = ("productgroup", "brand", "series", "product", "pricelist", "pricelistitem")
 _READ = ("view", "export")
 _OUTLET_MODELS = ("outlet", "outletequipment", "outletphoto")
+_REFS_MODELS = (
+    "country",
+    "federaldistrict",
+    "region",
+    "city",
+    "clienttype",
+    "clientcategory",
+    "saleschannel",
+    "leadsource",
+    "outletformat",
+    "unitofmeasure",
+    "bank",
+    "paymentform",
+    "warehouse",
+)
 DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "clients": {
         ADMINISTRATOR: dict.fromkeys(_CLIENT_MODELS, _ALL),
@@ -102,4 +117,7 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         APPROVER: dict.fromkeys(_CATALOG_MODELS, ("view", "add", "change")),
         ANALYST: dict.fromkeys(_CATALOG_MODELS, _READ),
     },
+    # Everyone reads the dictionaries without a grant; administrators maintain them (admin
+    # and the import wizard); the nightly ERP sync fills most of them.
+    "refs": {ADMINISTRATOR: dict.fromkeys(_REFS_MODELS, _ALL)},
 }

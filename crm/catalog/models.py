@@ -83,6 +83,7 @@ class ProductGroup(CatalogRecord):
         verbose_name = _("product group")
         verbose_name_plural = _("product groups")
         ordering = ["sort_order", "name", "id"]
+        permissions = [("import_productgroup", _("Can import product groups"))]
         constraints = [
             _unique_external_code("productgroup"),
             models.UniqueConstraint(
@@ -128,7 +129,10 @@ class Brand(CatalogRecord):
         verbose_name = _("brand")
         verbose_name_plural = _("brands")
         ordering = ["name", "id"]
-        permissions = [("export_brand", _("Can export brands"))]
+        permissions = [
+            ("export_brand", _("Can export brands")),
+            ("import_brand", _("Can import brands")),
+        ]
         constraints = [
             _unique_external_code("brand"),
             models.UniqueConstraint(
@@ -167,7 +171,10 @@ class Series(CatalogRecord):
         verbose_name = pgettext_lazy("one", "series")
         verbose_name_plural = pgettext_lazy("many", "series")
         ordering = ["name", "id"]
-        permissions = [("export_series", _("Can export series"))]
+        permissions = [
+            ("export_series", _("Can export series")),
+            ("import_series", _("Can import series")),
+        ]
         constraints = [
             _unique_external_code("series"),
             models.UniqueConstraint(
@@ -232,7 +239,10 @@ class Product(CatalogRecord):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         ordering = ["name", "id"]
-        permissions = [("export_product", _("Can export products"))]
+        permissions = [
+            ("export_product", _("Can export products")),
+            ("import_product", _("Can import products")),
+        ]
         indexes = [
             models.Index(fields=["name", "id"], name="catalog_product_name"),
             models.Index(fields=["-updated_at", "-id"], name="catalog_product_updated"),
@@ -341,6 +351,7 @@ class PriceListItem(VersionedModel):
         verbose_name = _("price list item")
         verbose_name_plural = _("price list items")
         ordering = ["price_list", "product__name", "id"]
+        permissions = [("import_pricelistitem", _("Can import prices"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["price_list", "product"],

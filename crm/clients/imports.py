@@ -41,18 +41,6 @@ class PhoneWidget(widgets.TextWidget):
         return requisites.normalise_phone(text)[0]
 
 
-class RequisiteWidget(widgets.TextWidget):
-    """INN, KPP, OGRN: normalised and checked (check digits included)."""
-
-    def __init__(self, checker, **kwargs):
-        super().__init__(**kwargs)
-        self.checker = checker
-
-    def clean(self, value, row=None, **kwargs):
-        text = super().clean(value)
-        return self.checker(text) if text else ""
-
-
 def _check_ogrn(value: str) -> str:
     digits = re.sub(r"\s+", "", value)
     return requisites.check_ogrnip(digits) if len(digits) == 15 else requisites.check_ogrn(digits)
@@ -68,9 +56,9 @@ def _owners(user):
 
 
 class OrganisationResource(SpecResource):
-    inn = fields.Field(attribute="inn", widget=RequisiteWidget(requisites.check_inn))
-    kpp = fields.Field(attribute="kpp", widget=RequisiteWidget(requisites.check_kpp))
-    ogrn = fields.Field(attribute="ogrn", widget=RequisiteWidget(_check_ogrn))
+    inn = fields.Field(attribute="inn", widget=widgets.RequisiteWidget(requisites.check_inn))
+    kpp = fields.Field(attribute="kpp", widget=widgets.RequisiteWidget(requisites.check_kpp))
+    ogrn = fields.Field(attribute="ogrn", widget=widgets.RequisiteWidget(_check_ogrn))
     phone = fields.Field(attribute="phone", widget=PhoneWidget(max_length=20))
     email = fields.Field(attribute="email", widget=EmailWidget(max_length=254))
     region = fields.Field(

@@ -44,6 +44,10 @@ class ModelAccess:
     # Personal rows (a user's own notifications) need no model permission, only the rule.
     requires_permission: bool = True
 
+    def needs_permission(self, action: str) -> bool:
+        """Whether ``action`` needs the model permission on top of the row rule."""
+        return self.requires_permission
+
     def view(self, scope, f) -> Q:
         raise NotImplementedError
 
@@ -70,16 +74,18 @@ class ModelAccess:
 
 
 class ReferenceData(ModelAccess):
-    """Shared dictionaries: every logged-in user reads them; only the admin changes them."""
+    """Shared dictionaries: every logged-in user reads them; changing, deleting, exporting or
+    importing them takes the model permission (administrators: in Django admin and through
+    the import wizard), and then covers every row."""
 
     requires_permission = False
     policy_fields = ()
 
+    def needs_permission(self, action: str) -> bool:
+        return action != "view"
+
     def view(self, scope, f):
         return Q()
-
-    def change(self, scope, f):
-        return NOTHING
 
 
 class PersonalRows(ModelAccess):
@@ -190,7 +196,9 @@ def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.Qu
     model = queryset.model
     if not user.is_authenticated:
         return queryset.none()
-    if rule_for(model).requires_permission and not user.has_perm(permission_name(model, action)):
+    if rule_for(model).needs_permission(action) and not user.has_perm(
+        permission_name(model, action)
+    ):
         return queryset.none()
     condition = row_filter(model, user, action)
     return queryset.filter(condition) if condition else queryset

@@ -2,6 +2,7 @@
 plain named dictionaries, units of measure, banks, payment forms and warehouses."""
 
 from django.contrib import admin
+from django.urls import reverse
 
 from crm.refs.models import (
     Bank,
@@ -24,6 +25,17 @@ class DictionaryAdmin(admin.ModelAdmin):
     list_display = ["name", "external_code", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "external_code"]
+    change_list_template = "admin/refs/dictionary_change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        """The list with an "Import from a file" button (the import wizard) for those who may."""
+        from crm.core.imports import registry
+
+        spec = registry.get(self.opts.label_lower)
+        if spec is not None and request.user.has_perm(spec.permission):
+            url = reverse("core:import_upload") + "?model=" + self.opts.label_lower
+            extra_context = {**(extra_context or {}), "import_url": url}
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Country)

@@ -25,6 +25,8 @@ class Dictionary(models.Model):
     class Meta:
         abstract = True
         ordering = ["name"]
+        # "import": the import wizard (crm.core.imports) for administrators
+        default_permissions = ("add", "change", "delete", "view", "import")
 
     def __str__(self):
         return self.name

@@ -78,9 +78,11 @@ def test_a_payment_form_may_name_its_bank(db):
 
 
 @pytest.mark.parametrize("model", [OutletFormat, UnitOfMeasure, Bank, PaymentForm, Warehouse])
-def test_every_logged_in_user_reads_the_dictionaries_and_nobody_changes_them_in_the_ui(model):
+def test_everyone_reads_the_dictionaries_and_changing_them_takes_the_permission(model):
     rule = access.rule_for(model)
     assert isinstance(rule, access.ReferenceData)
+    assert not rule.needs_permission("view")
+    assert all(rule.needs_permission(a) for a in ("change", "delete", "export"))
 
 
 def test_the_demo_fills_the_dictionaries_once(db):

@@ -2,8 +2,6 @@
 
 # ruff: noqa: S311 (demo data: reproducible pseudo-random values, nothing secret)
 
-import csv
-import io
 import random
 from array import array
 from collections import defaultdict
@@ -36,7 +34,6 @@ from crm.clients.demo.data import (
     BENCH_USER_PREFIX,
     BODIES,
     CI_PREFIX,
-    COPY_CHUNK,
     JOB_TITLES,
     KINDS,
     NEXT_STEPS,
@@ -52,60 +49,9 @@ from crm.clients.models import (
     Organisation,
     OrganisationKind,
 )
+from crm.core.bulk import copy_rows
 
 # --- Full scale: benchmark rows via COPY ----------------------------------------------------
-
-
-class _CopyStream(io.RawIOBase):
-    """A file whose read() pulls text chunks from a generator, for COPY ... FROM STDIN."""
-
-    def __init__(self, chunks):
-        self._chunks = iter(chunks)
-        self._buffer = b""
-
-    def readable(self):
-        return True
-
-    def read(self, size=-1):
-        while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buffer += chunk.encode()
-        if size < 0:
-            data, self._buffer = self._buffer, b""
-        else:
-            data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-
-NULL = r"\N"
-
-
-def _csv_chunks(rows):
-    """CSV text in chunks of COPY_CHUNK rows; None becomes NULL."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    pending = 0
-    for row in rows:
-        writer.writerow([NULL if value is None else value for value in row])
-        pending += 1
-        if pending >= COPY_CHUNK:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
-            pending = 0
-    if pending:
-        yield out.getvalue()
-
-
-def _copy(table: str, columns: list[str], rows) -> None:
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-    with connection.cursor() as cursor:
-        # Any statement through Django's cursor sets pgtrigger.ignore for this transaction;
-        # copy_expert goes straight to psycopg2 and would not.
-        cursor.execute("SELECT 1")
-        cursor.cursor.copy_expert(sql, _CopyStream(_csv_chunks(rows)), size=65536)
 
 
 def _spread(index: int, total: int, parents: int) -> int:
@@ -291,7 +237,7 @@ def load_bench_rows(
                 spec["updated_at"] = _iso(spec["updated_at"])
                 yield [spec[c] for c in ORG_COLUMNS]
 
-        _copy("clients_organisation", ORG_COLUMNS, organisation_rows())
+        copy_rows("clients_organisation", ORG_COLUMNS, organisation_rows())
         org_ids = array(
             "q",
             Organisation.objects.filter(erp_key__startswith=BENCH_PREFIX)
@@ -329,7 +275,7 @@ def load_bench_rows(
                         "f",
                     ]
 
-        _copy("clients_contact", CONTACT_COLUMNS, contact_rows())
+        copy_rows("clients_contact", CONTACT_COLUMNS, contact_rows())
         del domain_of[:]
         first_contact = org_ids[0] if organisations else 0
         contact_ids = array(
@@ -350,7 +296,7 @@ def load_bench_rows(
                     stamp = _iso(created_of[i])
                     yield [1, stamp, stamp, org_ids[i], bik, bank_name, corr, account, "t"]
 
-        _copy("clients_bankaccount", BANK_COLUMNS, bank_rows())
+        copy_rows("clients_bankaccount", BANK_COLUMNS, bank_rows())
 
         def interaction_rows():
             kinds, kind_weights = _weighted(KINDS)
@@ -388,7 +334,7 @@ def load_bench_rows(
                         done,
                     ]
 
-        _copy("clients_interaction", INTERACTION_COLUMNS, interaction_rows())
+        copy_rows("clients_interaction", INTERACTION_COLUMNS, interaction_rows())
         with connection.cursor() as cursor:
             for table in (
                 "clients_organisation",

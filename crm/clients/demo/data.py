@@ -24,7 +24,6 @@ BENCH_SIZES = {
     "users": 380,
 }
 BATCH = 2000
-COPY_CHUNK = 5000
 
 CLIENT_TYPES = [
     ("DEMO-CT-SERVICE", "Автосервис"),

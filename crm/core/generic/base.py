@@ -35,7 +35,7 @@ class ScopedView(LoginRequiredMixin, View):
             raise ImproperlyConfigured(f"{type(self).__name__} must declare its model")
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        needs_permission = access.rule_for(self.model).requires_permission
+        needs_permission = access.rule_for(self.model).needs_permission(self.action)
         permission = access.permission_name(self.model, self.action)
         if needs_permission and not request.user.has_perm(permission):
             raise PermissionDenied

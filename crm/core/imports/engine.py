@@ -9,16 +9,18 @@ included). Any error rolls the whole file back: all or nothing. A row whose valu
 equal the record's is not written at all, so a re-run changes nothing, history included.
 """
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.core import access
+from crm.core import access, bulk
 from crm.core.audit import audit_context
 from crm.core.choices import Channel
 from crm.core.imports import parsing, registry
@@ -28,6 +30,7 @@ from crm.core.imports.widgets import LookupWidget
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
+ROW_CHANGE_FIELDS = ("job", "row", "object_id", "action", "prior", "version_after")
 UPDATE_BATCH = 1000
 # New rows whose names are compared with existing names (one indexed query each); phones,
 # e-mails and INNs of all new rows are compared in bulk.
@@ -444,9 +447,7 @@ class Run:
         try:
             with transaction.atomic():
                 if creates:
-                    self.model._default_manager.bulk_create(
-                        [obj for _n, obj in creates], batch_size=UPDATE_BATCH
-                    )
+                    bulk.insert_objects(self.model, [obj for _n, obj in creates])
                 if updates:
                     self.bulk_update(updates)
                 self.recheck_scope(creates, updates)
@@ -468,27 +469,28 @@ class Run:
         self.outcome.created += len(creates)
         self.outcome.updated += len(updates)
         if self.apply:
-            rows = [
-                ImportRowChange(
-                    job=self.job,
-                    row=number,
-                    object_id=obj.pk,
-                    action=RowAction.CREATED,
-                    version_after=getattr(obj, "version", None),
-                )
-                for number, obj in creates
-            ] + [
-                ImportRowChange(
-                    job=self.job,
-                    row=number,
-                    object_id=obj.pk,
-                    action=action,
-                    prior=prior,
-                    version_after=getattr(obj, "version", None),
-                )
-                for number, obj, action, prior in changes
-            ]
-            ImportRowChange.objects.bulk_create(rows, batch_size=UPDATE_BATCH)
+            self.log_changes(creates, changes)
+
+    def log_changes(self, creates, changes) -> None:
+        """What undo needs: each created record, and each updated one with its prior values."""
+        job = self.job.pk
+        rows = [
+            (job, number, obj.pk, RowAction.CREATED, "{}", getattr(obj, "version", None))
+            for number, obj in creates
+        ] + [
+            (
+                job,
+                number,
+                obj.pk,
+                action,
+                json.dumps(prior, cls=DjangoJSONEncoder, ensure_ascii=False),
+                getattr(obj, "version", None),
+            )
+            for number, obj, action, prior in changes
+        ]
+        meta = ImportRowChange._meta
+        columns = [meta.get_field(n).column for n in ROW_CHANGE_FIELDS]
+        bulk.copy_rows(meta.db_table, columns, rows)
 
     def bulk_update(self, updates) -> None:
         for start in range(0, len(updates), UPDATE_BATCH):

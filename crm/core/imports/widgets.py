@@ -43,6 +43,19 @@ class TextWidget(widgets.Widget):
         return text
 
 
+class RequisiteWidget(TextWidget):
+    """A requisite (INN, KPP, OGRN, BIK...): normalised and checked by ``checker``, which
+    returns the stored form or raises ValidationError (check digits included)."""
+
+    def __init__(self, checker, **kwargs):
+        super().__init__(**kwargs)
+        self.checker = checker
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value)
+        return self.checker(text) if text else ""
+
+
 def parse_number(value) -> Decimal | None:
     """``1 234,56``, ``1234.56``, ``-5`` → Decimal; ``12,34,56`` and words → ValidationError."""
     if value is None or value == "":

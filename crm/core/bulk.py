@@ -1,0 +1,146 @@
+"""Bulk writes through ``COPY ... FROM STDIN``: the demo's benchmark volume, the import
+wizard's new rows and (later) the ERP sync's staging tables.
+
+``bulk_create`` compiles one placeholder and one adapted parameter per row and field: at
+100,000 rows that is most of an import's Python time. COPY takes the rows as one text stream.
+Rows are written in PostgreSQL's text format (tab-separated, ``\\N`` for NULL, backslash
+escapes), so any value, a literal ``\\N`` included, arrives exactly as it was.
+
+Row triggers fire for COPY as for INSERT. Django's cursor wrappers (the history context of
+``pghistory``, ``pgtrigger.ignore``) do not see ``copy_expert``; ``copy_rows`` first runs one
+statement through Django's cursor so that what they set for the transaction holds for the
+COPY too.
+"""
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.db import connection, models
+
+CHUNK_ROWS = 5000
+NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def encode(value) -> str:
+    """One value in COPY text format."""
+    if value is None:
+        return NULL
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+    return str(value).translate(_ESCAPES)
+
+
+class _Stream(io.RawIOBase):
+    """A file whose read() pulls text chunks from a generator."""
+
+    def __init__(self, chunks: Iterable[str]):
+        self._chunks = iter(chunks)
+        self._buffer = b""
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk.encode()
+        if size < 0:
+            data, self._buffer = self._buffer, b""
+        else:
+            data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+
+def _chunks(rows: Iterable[Sequence]) -> Iterable[str]:
+    lines = []
+    for row in rows:
+        lines.append("\t".join(map(encode, row)))
+        if len(lines) >= CHUNK_ROWS:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Write ``rows`` (sequences of Python values, in ``columns`` order) into ``table``."""
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        # Through Django's cursor: carries the history context and trigger switches of the
+        # transaction (SET LOCAL is not among the statements pghistory leaves alone).
+        cursor.execute("SET LOCAL crm.bulk_copy = 'on'")
+        with connection.wrap_database_errors:  # IntegrityError etc. as Django's, like execute
+            cursor.cursor.copy_expert(sql, _Stream(_chunks(rows)), size=65536)
+
+
+def _converter(field: models.Field):
+    """value → what ``encode`` should write, for one model field (chosen once per field)."""
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+
+        def dump(value):
+            return None if value is None else json.dumps(value, cls=encoder, ensure_ascii=False)
+
+        return dump
+    simple = (
+        models.CharField,
+        models.TextField,
+        models.IntegerField,
+        models.BooleanField,
+        models.DateField,  # DateTimeField included
+        models.DecimalField,
+        models.FloatField,
+        models.UUIDField,
+        models.ForeignKey,
+    )
+    if isinstance(field, simple):
+        return None  # the attribute as it is
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """INSERT unsaved instances by COPY; each gets its primary key (from the table's sequence),
+    like ``bulk_create`` on PostgreSQL. Defaults are the instances' own (set by ``__init__``);
+    ``auto_now``/``auto_now_add`` fields are stamped."""
+    if not objs:
+        return
+    meta = model._meta
+    pk = meta.pk
+    fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+    stamped = [f for f in fields if getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0)]
+    converters = [(f.attname, _converter(f)) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    for obj, new_id in zip(objs, ids, strict=True):
+        setattr(obj, pk.attname, new_id)
+        for field in stamped:
+            field.pre_save(obj, add=True)
+
+    def rows():
+        for obj in objs:
+            values = []
+            for attname, convert in converters:
+                value = getattr(obj, attname)
+                values.append(value if convert is None else convert(value))
+            yield values
+
+    copy_rows(meta.db_table, [f.column for f in fields], rows())
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
