@@ -230,3 +230,54 @@ def organisations_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> li
             }
             warnings.append((number, field_name, message))
     return warnings
+
+
+def contacts_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> list[tuple]:
+    """Likely duplicates of the new contacts of an import, for its check: contacts the user
+    may view (at any organisation) with the same phone or mobile, or the same e-mail. A few
+    bulk queries for the whole chunk. ``creates`` is [(row number, unsaved Contact)]; returns
+    [(row number, field name, message)]."""
+    visible = access.restrict(Contact.objects.all(), user, "view").exclude(pk__in=exclude)
+    phones: dict[str, list[tuple[int, str]]] = {}
+    emails: dict[str, list[tuple[int, str]]] = {}
+    for number, obj in creates:
+        for name in ("phone", "mobile"):
+            value = getattr(obj, name)
+            if value:
+                phones.setdefault(value, []).append((number, name))
+        for name in ("email", "email_secondary"):
+            value = getattr(obj, name)
+            if value:
+                emails.setdefault(value.upper(), []).append((number, name))
+    hits: dict[tuple[int, str], dict[int, tuple[str, set]]] = {}
+
+    def note(rows, pk, label, reason):
+        for number, field_name in rows:
+            entry = hits.setdefault((number, field_name), {}).setdefault(pk, (label, set()))
+            entry[1].add(reason)
+
+    if phones:
+        same = visible.filter(Q(phone__in=list(phones)) | Q(mobile__in=list(phones)))
+        for pk, last, first, org, phone, mobile in same.values_list(
+            "pk", "last_name", "first_name", "organisation__name", "phone", "mobile"
+        ):
+            label = f"{last} {first}".strip() + (f", {org}" if org else "")
+            for value in {phone, mobile} & set(phones):
+                note(phones[value], pk, label, _("same phone"))
+    if emails:
+        same = visible.annotate(upper_email=Upper("email")).filter(upper_email__in=list(emails))
+        for pk, last, first, org, value in same.values_list(
+            "pk", "last_name", "first_name", "organisation__name", "upper_email"
+        ):
+            label = f"{last} {first}".strip() + (f", {org}" if org else "")
+            note(emails[value], pk, label, _("same e-mail"))
+    warnings = []
+    for (number, field_name), found in sorted(hits.items()):
+        for pk, (label, reasons) in list(found.items())[:3]:
+            message = _("Possibly the same as “%(name)s” (no. %(pk)s): %(reasons)s.") % {
+                "name": label,
+                "pk": pk,
+                "reasons": ", ".join(sorted(reasons)),
+            }
+            warnings.append((number, field_name, message))
+    return warnings

@@ -17,7 +17,7 @@ from import_export import fields
 
 from crm.accounts.models import OrgUnit, User
 from crm.clients import requisites
-from crm.clients.duplicates import organisations_like_new_rows
+from crm.clients.duplicates import contacts_like_new_rows, organisations_like_new_rows
 from crm.clients.models import Contact, HoldingGroup, Organisation
 from crm.core.imports import registry, widgets
 from crm.core.imports.parsing import cell_text
@@ -250,6 +250,7 @@ CONTACTS = registry.register(
         required=("organisation", "last_name"),
         before_save=_stamp_consent,
         stamp_fields=("consent_changed_at",),
+        duplicates=contacts_like_new_rows,
         key_help=_(
             "Contacts are matched within their organisation (ERP key or INN) by e-mail, "
             "else by phone, else by full name."

@@ -75,3 +75,34 @@ def test_organisations_out_of_scope_are_not_mentioned(manager, make_user):
     job = _check(manager, [["Своя", make_inns(1, seed=98)[0], "", "+7 495 777-66-55", ""]])
     assert job.warnings == []
     assert job.warning_count == 0
+
+
+def test_new_contacts_with_a_known_phone_or_e_mail_are_warned(manager, world):
+    other = Organisation.objects.create(name="Другая", inn=make_inns(1, seed=5)[0], owner=manager)
+    Contact.objects.create(
+        organisation=other, last_name="Петров", first_name="Пётр", mobile="+79161234567"
+    )
+    Contact.objects.create(organisation=other, last_name="Сидоров", email="sid@example.com")
+    hidden = world["foreign"]  # St Petersburg: the manager cannot see its contacts
+    Contact.objects.create(organisation=hidden, last_name="Чужой", email="alien@example.com")
+    manager.language = "en"
+    manager.save(update_fields=["language"])
+    mine = world["mine"]
+    rows = [
+        ["Организация", "Фамилия", "Мобильный", "E-mail"],
+        [mine.inn, "Петров", "8 916 123-45-67", ""],
+        [mine.inn, "Сидоров", "", "SID@example.com"],
+        [mine.inn, "Новиков", "", "alien@example.com"],
+    ]
+    job = services.import_upload(
+        manager,
+        spec=registry.get("clients.contact"),
+        upload=upload("contacts.csv", csv_bytes(rows)),
+    )
+    services.import_check(manager, job=job)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED, job.errors
+    found = {(w["row"], w["column"]): w["message"] for w in job.warnings}
+    assert "same phone" in found[(2, "Мобильный")] and "Петров" in found[(2, "Мобильный")]
+    assert "same e-mail" in found[(3, "E-mail")]
+    assert not any(row == 4 for row, _column in found)  # a contact they cannot see: silent
