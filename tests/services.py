@@ -78,10 +78,14 @@ class PrivateRedis:
 
 
 @contextmanager
-def celery_worker(*, broker_url: str, database_url: str, queues: str = "default,long"):
-    """A real `celery worker` process on the given broker and database; stopped by PID."""
+def celery_worker(
+    *, broker_url: str, database_url: str, queues: str = "default,long", env: dict | None = None
+):
+    """A real `celery worker` process on the given broker and database; stopped by PID.
+    ``env`` adds settings of the worker's own (e.g. the address of a fake provider)."""
     env = {
         **os.environ,
+        **(env or {}),
         "CELERY_BROKER_URL": broker_url,
         "REDIS_URL": broker_url,
         "DATABASE_URL": database_url,

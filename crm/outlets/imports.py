@@ -13,6 +13,7 @@ from crm.clients.imports import PhoneWidget
 from crm.clients.models import Organisation, OrganisationKind
 from crm.core.imports import registry, widgets
 from crm.core.imports.resources import SpecResource
+from crm.outlets import services
 from crm.outlets.models import Outlet
 from crm.refs.models import OutletFormat, Region
 
@@ -110,6 +111,7 @@ OUTLETS = registry.register(
         },
         required=("dealer", "name"),
         defaults=_defaults,
+        after_write=services.locate_imported,
         key_help=_(
             "Rows are matched to existing outlets by the ERP key, else by the dealer and the "
             "outlet's name."

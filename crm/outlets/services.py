@@ -38,6 +38,29 @@ def locate_later(outlet: Outlet) -> None:
     )
 
 
+def locate_imported(created: list[Outlet], updated: list[tuple[Outlet, list[str]]]) -> None:
+    """After an import wrote a chunk: queue geocoding of new outlets with an address and of
+    outlets whose address changed, in batches (ImportSpec.after_write)."""
+    from django.conf import settings
+
+    if not settings.GEOCODER:
+        return
+    from integrations.geocoding.service import geocode_records_later
+
+    pks = [o.pk for o in created if o.address] + [
+        o.pk for o, names in updated if "address" in names
+    ]
+    if pks:
+        geocode_records_later(
+            Outlet,
+            pks,
+            address_field="address",
+            lat_field="latitude",
+            lon_field="longitude",
+            precision_field="geo_precision",
+        )
+
+
 @transaction.atomic
 def photo_add(user, outlet: Outlet, upload, caption: str = "") -> OutletPhoto:
     photo = OutletPhoto(

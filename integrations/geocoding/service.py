@@ -30,6 +30,9 @@ from integrations.geocoding.models import GeocodeResult, Precision
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "geocoding.geocode_address"
+MANY_TASK_NAME = "geocoding.geocode_many"
+# Records per queued batch (an import of 100,000 outlets queues 200 messages, not 100,000).
+BATCH_SIZE = 500
 
 
 @dataclass(frozen=True)
@@ -199,3 +202,31 @@ def geocode_record_later(
         address=getattr(obj, address_field),
         precision_field=precision_field,
     )
+
+
+def geocode_records_later(
+    model: type[models.Model],
+    pks: list[int],
+    *,
+    address_field: str,
+    lat_field: str,
+    lon_field: str,
+    precision_field: str | None = None,
+) -> int:
+    """Queue geocoding of many records' current addresses (an import) after the caller's
+    commit, in batches of BATCH_SIZE; returns the number of messages queued."""
+    from crm.core.outbox import enqueue
+
+    pks = sorted(set(pks))
+    for start in range(0, len(pks), BATCH_SIZE):
+        enqueue(
+            MANY_TASK_NAME,
+            model._meta.label,
+            pks[start : start + BATCH_SIZE],
+            address_field,
+            lat_field,
+            lon_field,
+            precision_field=precision_field,
+            queue="long",
+        )
+    return (len(pks) + BATCH_SIZE - 1) // BATCH_SIZE

@@ -52,3 +52,46 @@ def geocode_address(
         delay = retry_delay(self.request.retries, exc.retry_after)
         logger.info("geocoding %s retries in %s s: %s", where, delay, exc)
         raise self.retry(countdown=delay) from exc
+
+
+@crm_task(name=service.MANY_TASK_NAME, long=True, bind=True, max_retries=MAX_RETRIES)
+def geocode_many(
+    self,
+    model_label: str,
+    pks: list[int],
+    address_field: str,
+    lat_field: str,
+    lon_field: str,
+    precision_field: str | None = None,
+) -> dict:
+    """Geocode a batch of records one by one (their current addresses), through the same
+    throttle and cache as single records. When the provider is busy or down, the records not
+    yet done are retried later with backoff; an address it cannot place is skipped."""
+    outcomes: dict[str, int] = {}
+    for index, pk in enumerate(pks):
+        try:
+            outcome = service.geocode_record(
+                model_label=model_label,
+                pk=pk,
+                address_field=address_field,
+                lat_field=lat_field,
+                lon_field=lon_field,
+                precision_field=precision_field,
+            )
+        except GeocodingError as exc:
+            if not exc.retryable or self.request.retries >= self.max_retries:
+                logger.warning(
+                    "geocoding %s: %s records left undone: %s", model_label, len(pks) - index, exc
+                )
+                outcomes["gave_up"] = outcomes.get("gave_up", 0) + len(pks) - index
+                return outcomes
+            delay = retry_delay(self.request.retries, exc.retry_after)
+            remaining = pks[index:]
+            logger.info("geocoding %s: %s left, retry in %s s", model_label, len(remaining), delay)
+            raise self.retry(
+                args=[model_label, remaining, address_field, lat_field, lon_field],
+                kwargs={"precision_field": precision_field},
+                countdown=delay,
+            ) from exc
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

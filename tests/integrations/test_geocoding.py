@@ -509,3 +509,57 @@ def test_admin_lists_and_searches_the_cache_read_only(admin_user, logged_in):
     assert "Невский 28" in html
     assert "Тверская 7" not in html
     assert client_.get(reverse("admin:geocoding_geocoderesult_add")).status_code == 403
+
+
+def test_a_batch_geocodes_each_record_and_retries_the_rest_when_the_provider_is_busy(
+    yandex, place_model
+):
+    places = [place_model.objects.create(address=f"Невский проспект, {n}") for n in (1, 2, 3)]
+    pks = [p.pk for p in places]
+    outcome = tasks.geocode_many.apply(
+        args=["geocoding.GeoTestPlace", pks, "address", "lat", "lon"],
+        kwargs={"precision_field": "precision"},
+    ).get()
+    assert outcome == {"updated": 3}
+    assert not place_model.objects.filter(lat__isnull=True).exists()
+    for n, place in enumerate(places, start=1):  # new addresses: no answer in the cache
+        place_model.objects.filter(pk=place.pk).update(
+            address=f"Литейный проспект, {n}", lat=None, lon=None
+        )
+
+    asked = []
+
+    def busy_after_the_first(request):
+        asked.append(request)
+        if len(asked) > 1:
+            yandex.mode = yandex.RATE_LIMITED
+
+    yandex.on_request = busy_after_the_first
+    retried = tasks.geocode_many.apply(
+        args=["geocoding.GeoTestPlace", pks, "address", "lat", "lon"]
+    ).get()
+    # The first record was placed; the two left were retried (eagerly here, later with
+    # backoff on a worker) and given up once the retries ran out: never a wrong point.
+    assert retried == {"gave_up": 2}
+    assert list(place_model.objects.order_by("pk").values_list("lat", flat=True)) == [
+        Decimal("59.934280"),
+        None,
+        None,
+    ]
+    assert len(yandex.requests) == 5  # three, then one found and one refused; then no more
+
+
+def test_geocode_records_later_queues_batches(db):
+    from crm.outlets.models import Outlet
+
+    queued = service.geocode_records_later(
+        Outlet,
+        list(range(1, service.BATCH_SIZE + 2)),
+        address_field="address",
+        lat_field="latitude",
+        lon_field="longitude",
+    )
+    assert queued == 2
+    messages = OutboxMessage.objects.filter(task_name=service.MANY_TASK_NAME).order_by("pk")
+    assert [len(m.args[1]) for m in messages] == [service.BATCH_SIZE, 1]
+    assert {m.queue for m in messages} == {"long"}

@@ -470,6 +470,10 @@ class Run:
         self.outcome.updated += len(updates)
         if self.apply:
             self.log_changes(creates, changes)
+            if self.spec.after_write is not None:
+                self.spec.after_write(
+                    [obj for _n, obj in creates], [(obj, names) for _n, obj, names in updates]
+                )
 
     def log_changes(self, creates, changes) -> None:
         """What undo needs: each created record, and each updated one with its prior values."""

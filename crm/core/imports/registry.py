@@ -68,6 +68,9 @@ class ImportSpec:
     # callable(user, creates: [(row, obj)], *, exclude: set[pk], name_rows: int) →
     # [(row, field name, message)]: likely duplicates of new rows, warned by the check
     duplicates: Callable | None = None
+    # callable(created: [obj], updated: [(obj, changed field names)]) after each chunk a real
+    # import wrote (never in the check), in its transaction: e.g. queue geocoding of addresses
+    after_write: Callable | None = None
 
     @property
     def label(self) -> str:
