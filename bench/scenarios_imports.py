@@ -118,6 +118,7 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
     user = User.objects.get(pk=user.pk)  # fresh permission cache
     spec = registry.get("clients.organisation")
     services.ASYNC_THRESHOLD = 10**9  # inline: measure the engine, not the queue
+    _vacuum()  # rows earlier runs imported and removed must not weigh on this one's indexes
     inns = _inns(count)
     results, jobs = [], []
     for step, suffix in (("insert", ""), ("update", " (новое)")):
@@ -192,4 +193,15 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
     # since, so the created rows are deleted directly.
     services.import_undo(user, job=jobs[1])
     Organisation.objects.filter(inn__in=inns).delete()
+    _vacuum()
     return results
+
+
+def _vacuum() -> None:
+    """VACUUM ANALYZE the organisations: 100,000 deleted rows otherwise stay in the trigram
+    indexes until autovacuum comes by, and the next run's similarity checks wade through them
+    (a check measured at 730 rows/s instead of ~4,800 on such a database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE clients_organisation")

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "crm.clients",
     "crm.catalog",
     "crm.outlets",
+    "crm.approvals",
     "integrations.geocoding",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("clients/", include("crm.clients.urls")),
     path("catalog/", include("crm.catalog.urls")),
     path("outlets/", include("crm.outlets.urls")),
+    path("approvals/", include("crm.approvals.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),
     path("admin/", admin.site.urls),

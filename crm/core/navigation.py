@@ -37,6 +37,7 @@ MENU: list[NavGroup] = [
             NavItem(_("Interactions"), "clients:interaction_list", "clients.view_interaction"),
             NavItem(_("Outlets"), "outlets:outlet_list", "outlets.view_outlet"),
             NavItem(_("Imports"), "core:import_list", staff_only=True),
+            NavItem(_("Approvals"), "approvals:request_list", staff_only=True),
         ],
     ),
     NavGroup(

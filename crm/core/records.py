@@ -63,6 +63,11 @@ LEAVES_SCOPE = _(
 )
 
 
+# Callables (user, locked record, {field: value}) → the values to write now. The approvals app
+# registers one that turns changes of fields under an approval rule into a change request.
+WRITE_GATES: list = []
+
+
 def _allowed(user, model, data: dict) -> dict:
     editable = access.editable_fields(user, model)
     return {name: value for name, value in data.items() if name in editable}
@@ -138,6 +143,8 @@ def record_update(user, obj, *, data: dict, expected_version: int | None):
         raise StaleRecord(locked, changes_since(user, locked, expected_version), by=by, at=at)
     changed = []
     plain, many = _split_many(model, _allowed(user, model, data))
+    for gate in WRITE_GATES:
+        plain = gate(user, locked, plain)
     for name, value in plain.items():
         if getattr(locked, name) != value:
             setattr(locked, name, value)

@@ -98,6 +98,23 @@ def generic_group_grant(model):
     return make
 
 
+def change_request(model):
+    """An open change request about the record (its generic relation moves with a merge)."""
+
+    def make(target, world):
+        from crm.approvals.models import ChangeRequest
+
+        return ChangeRequest.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=target.pk,
+            source="staff",
+            channel="web",
+            author=world["manager"],
+        )
+
+    return make
+
+
 def make_outlet(dealer, name="Салон на Тверской"):
     from crm.outlets.models import Outlet
 
@@ -130,6 +147,7 @@ ROW_MAKERS = {
         "clients.OrganisationGrant.content_object_id": lambda o, w: OrganisationGrant.objects.get(
             pk=assign_perm("clients.view_organisation", w["colleague"], o).pk
         ),
+        "approvals.ChangeRequest.object_id": change_request(Organisation),
         "guardian.GroupObjectPermission.object_pk": generic_group_grant(Organisation),
         "guardian.UserObjectPermission.object_pk": generic_user_grant(Organisation),
         "outlets.Outlet.dealer_id": lambda o, w: make_outlet(o),
@@ -142,6 +160,7 @@ ROW_MAKERS = {
             subject="Звонок",
             author=w["manager"],
         ),
+        "approvals.ChangeRequest.object_id": change_request(Contact),
         "guardian.GroupObjectPermission.object_pk": generic_group_grant(Contact),
         "guardian.UserObjectPermission.object_pk": generic_user_grant(Contact),
         "outlets.Outlet_contacts.contact_id": outlet_contact_link,

@@ -11,6 +11,24 @@ from crm.core.generic.base import ScopedView
 
 RELATED_LIMIT = 200  # rows a card's tab shows; the full list is one click away
 
+# Panels other apps add above every card: (template, callable(user, obj) → context or None).
+# The approvals app shows the values awaiting approval this way.
+_CARD_PANELS: list[tuple[str, object]] = []
+
+
+def register_card_panel(template: str, build) -> None:
+    if all(existing != template for existing, _build in _CARD_PANELS):
+        _CARD_PANELS.append((template, build))
+
+
+def card_panels(user, obj) -> list[tuple[str, dict]]:
+    panels = []
+    for template, build in _CARD_PANELS:
+        context = build(user, obj)
+        if context:
+            panels.append((template, context))
+    return panels
+
 
 class ObjectDetailView(ScopedView):
     """A card: the fields the user may see in sections, related lists as tabs, and history."""
@@ -35,6 +53,7 @@ class ObjectDetailView(ScopedView):
             "sections": self.visible_sections(obj) if tab == "overview" else [],
             "can_change": self.can(obj, "change"),
             "can_delete": self.can(obj, "delete"),
+            "card_panels": card_panels(request.user, obj),
         }
         if tab == "history":
             context["history"] = history_of(request.user, obj, displays=self.displays)

@@ -1,0 +1,94 @@
+"""Who hears about a change request, and what they read (in their own language)."""
+
+from django.contrib.auth import get_user_model
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from crm.notifications import events
+from crm.notifications.models import Delivery
+from crm.notifications.services import notify_many
+
+AWAITING = events.register(
+    events.EventType(
+        "approvals.awaiting", _("A change request awaits your decision"), Delivery.BOTH
+    )
+)
+DECIDED = events.register(
+    events.EventType("approvals.decided", _("Your change request was decided"), Delivery.BOTH)
+)
+RECHECKED = events.register(
+    events.EventType(
+        "approvals.rechecked",
+        _("A change request must be decided again: the record changed"),
+        Delivery.BOTH,
+    )
+)
+
+
+def _record(request) -> str:
+    record = request.record
+    return str(record) if record is not None else f"#{request.object_id}"
+
+
+def _users(ids):
+    return get_user_model().objects.filter(pk__in=list(ids), is_active=True)
+
+
+def awaiting(request, user_ids) -> int:
+    if not user_ids:
+        return 0
+    return notify_many(
+        _users(user_ids),
+        AWAITING.key,
+        title=format_lazy(
+            _("Approve a change to {record} (request no. {pk})"),
+            record=_record(request),
+            pk=request.pk,
+        ),
+        body=format_lazy(_("Fields: {fields}."), fields=lazy(_field_names, str)(request)),
+        url=request.get_absolute_url(),
+    )
+
+
+def decided(request, actor) -> int:
+    if request.author_id is None or request.author_id == actor.pk:
+        return 0
+    return notify_many(
+        _users([request.author_id]),
+        DECIDED.key,
+        title=format_lazy(
+            _("Request no. {pk} ({record}): {state}"),
+            pk=request.pk,
+            record=_record(request),
+            state=request.get_state_display(),
+        ),
+        body=format_lazy(_("Decided by {actor}."), actor=actor.get_full_name() or actor),
+        url=request.get_absolute_url(),
+    )
+
+
+def rechecked(request, user_ids) -> int:
+    if not user_ids:
+        return 0
+    return notify_many(
+        _users(user_ids),
+        RECHECKED.key,
+        title=format_lazy(
+            _("{record} changed while request no. {pk} was being approved: decide again"),
+            record=_record(request),
+            pk=request.pk,
+        ),
+        url=request.get_absolute_url(),
+    )
+
+
+def _field_names(request) -> str:
+    model = request.content_type.model_class()
+    names = []
+    for item in request.items.all():
+        try:
+            names.append(str(model._meta.get_field(item.field).verbose_name))
+        except Exception:  # a field removed since; show its name
+            names.append(item.field)
+    return ", ".join(names)

@@ -1,0 +1,440 @@
+"""The one entry for proposed changes, and the decisions on them.
+
+``change_request_submit`` takes a change to a record from any source (staff editing a card, a
+dealer's proposal, the ERP sync, the data contractor, the geocoder, the API): fields no rule
+governs for that source are written at once (with history), the others become a change request
+routed to their approvers. Decisions go through ``change_request_decide``; a final approval
+applies the values atomically after checking that the record did not change meanwhile.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.approvals import notify, routes
+from crm.approvals.models import (
+    ChangeRequest,
+    Decision,
+    GroupState,
+    Mode,
+    RequestGroup,
+    RequestItem,
+    RequestState,
+    TransitionLog,
+    Verdict,
+)
+from crm.approvals.workflow import transition
+from crm.core import access
+from crm.core.audit import audit_context
+from crm.core.choices import Channel, Source
+from crm.core.records import RecordError, access_denied
+
+# Sources whose author is a person acting in the CRM's pages or API: their edits are checked
+# against the access policy here. The ERP, the system and the geocoder write as the CRM.
+PERSONAL_SOURCES = (Source.STAFF, Source.DEALER, Source.SUB_DEALER, Source.CONTRACTOR)
+
+
+@dataclass
+class Submitted:
+    """What a submission did: fields written at once, the request made for the others."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    request: ChangeRequest | None = None
+
+
+def plain(value) -> Any:
+    """A value as the request stores it (JSON): pk for a relation, ISO text for dates."""
+    if isinstance(value, models.Model):
+        value = value.pk
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _field(model, name: str) -> models.Field:
+    try:
+        found = model._meta.get_field(name)
+    except Exception:
+        raise RecordError(_("Unknown field: %(name)s.") % {"name": name}) from None
+    if not found.concrete or not found.editable or found.primary_key:
+        raise RecordError(_("The field %(name)s cannot be changed.") % {"name": name})
+    return found
+
+
+def _current(record, model_field) -> Any:
+    return plain(getattr(record, model_field.attname))
+
+
+def _python(model_field, value):
+    if value is None:
+        return None
+    if model_field.is_relation:
+        return model_field.target_field.to_python(value)
+    return model_field.to_python(value)
+
+
+def _lock(record):
+    model = type(record)
+    return model._default_manager.select_for_update().get(pk=record.pk)
+
+
+def _write(record, values: dict[str, Any], *, source, channel, user, **context) -> None:
+    """Write plain values onto the locked record with history and a version bump."""
+    model = type(record)
+    names = []
+    for name, value in values.items():
+        model_field = _field(model, name)
+        setattr(record, model_field.attname, _python(model_field, value))
+        names.append(model_field.name)
+    if hasattr(record, "version"):
+        record.version += 1
+        names.append("version")
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        names.append("updated_at")
+    try:
+        record.full_clean(
+            exclude=[f.name for f in model._meta.concrete_fields if f.name not in names]
+        )
+    except ValidationError as error:
+        raise RecordError(" ".join(error.messages)) from None
+    with audit_context(source=source, channel=channel, user=user, **context):
+        record.save(update_fields=names)
+
+
+def _check_actor(actor, record, source, names) -> None:
+    if actor is None or source not in PERSONAL_SOURCES:
+        return
+    if not access.can(actor, record, "change"):
+        raise access_denied()
+    editable = access.editable_fields(actor, type(record))
+    refused = [n for n in names if n not in editable]
+    if refused:
+        raise RecordError(
+            _("You may not change: %(fields)s.")
+            % {
+                "fields": ", ".join(
+                    str(type(record)._meta.get_field(n).verbose_name) for n in refused
+                )
+            }
+        )
+
+
+@transaction.atomic
+def change_request_submit(
+    actor, *, source, channel, record, changes: dict[str, Any], comment: str = ""
+) -> Submitted:
+    """Propose ``changes`` (field name → value) to ``record`` from ``source`` via ``channel``."""
+    model = type(record)
+    record = _lock(record)
+    _check_actor(actor, record, source, list(changes))
+    governing = routes.rules_for(model, source)
+    result = Submitted()
+    direct: dict[str, Any] = {}
+    requested: dict[int, list[tuple[str, Any, Any]]] = {}
+    rules = {}
+    for name, value in changes.items():
+        model_field = _field(model, name)
+        new = plain(_python(model_field, plain(value)))
+        old = _current(record, model_field)
+        if new == old:
+            result.unchanged.append(model_field.name)
+            continue
+        rule = governing.get(model_field.name)
+        if rule is None:
+            direct[model_field.name] = new
+        else:
+            rules[rule.pk] = rule
+            requested.setdefault(rule.pk, []).append((model_field.name, old, new))
+    if direct:
+        _write(record, direct, source=source, channel=channel, user=actor)
+        result.written = list(direct)
+    if requested:
+        result.request = _open_request(actor, record, source, channel, comment, rules, requested)
+    return result
+
+
+def _open_request(actor, record, source, channel, comment, rules, requested) -> ChangeRequest:
+    author_id = actor.pk if actor is not None else None
+    now = timezone.now()
+    hours = min(rules[pk].deadline_hours for pk in requested)
+    request = ChangeRequest.objects.create(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        source=source,
+        channel=channel,
+        author=actor,
+        comment=comment,
+        deadline=now + timedelta(hours=hours),
+    )
+    approvers: set[int] = set()
+    for pk, entries in requested.items():
+        rule = rules[pk]
+        mode, route = routes.freeze_route(rule, record, author_id=author_id)
+        group = RequestGroup.objects.create(
+            request=request, rule=rule, rule_name=rule.name, mode=mode, route=route
+        )
+        for step in route:
+            approvers.update(step["users"])
+        RequestItem.objects.bulk_create(
+            [
+                RequestItem(request=request, group=group, field=name, old_value=old, new_value=new)
+                for name, old, new in entries
+            ]
+        )
+    request.approver_ids = sorted(approvers)
+    request.save(update_fields=["approver_ids"])
+    TransitionLog.objects.create(
+        content_type=ContentType.objects.get_for_model(ChangeRequest),
+        object_id=request.pk,
+        transition="submit",
+        from_state="",
+        to_state=RequestState.PENDING,
+        actor=actor,
+        comment=comment,
+    )
+    notify.awaiting(request, waiting_users(request))
+    return request
+
+
+# --- who decides what now ------------------------------------------------------------------
+
+
+def _approved_steps(group: RequestGroup, round_number: int) -> set[int]:
+    return set(
+        group.decisions.filter(round=round_number, verdict=Verdict.APPROVE).values_list(
+            "step", flat=True
+        )
+    )
+
+
+def open_steps(group: RequestGroup, round_number: int) -> list[int]:
+    """Indexes of the steps of a pending group that may be decided now."""
+    if group.state != GroupState.PENDING:
+        return []
+    done = _approved_steps(group, round_number)
+    remaining = [i for i in range(len(group.route)) if i not in done]
+    if group.mode == Mode.SEQUENCE:
+        return remaining[:1]
+    return remaining
+
+
+def waiting_users(request: ChangeRequest) -> set[int]:
+    """Users whose decision the request waits for now."""
+    users: set[int] = set()
+    for group in request.groups.all():
+        for index in open_steps(group, request.round):
+            users.update(group.route[index]["users"])
+    return users
+
+
+def decidable(request: ChangeRequest, user) -> list[tuple[RequestGroup, int]]:
+    """(group, step) pairs ``user`` may decide now."""
+    if request.state != RequestState.PENDING or user is None:
+        return []
+    pairs = []
+    for group in request.groups.all():
+        for index in open_steps(group, request.round):
+            if user.pk in group.route[index]["users"]:
+                pairs.append((group, index))
+    return pairs
+
+
+def _group_complete(group: RequestGroup, round_number: int) -> bool:
+    done = _approved_steps(group, round_number)
+    if group.mode == Mode.ANY:
+        return bool(done)
+    return all(i in done for i in range(len(group.route)))
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def change_request_decide(actor, *, request: ChangeRequest, verdict: str, comment: str = ""):
+    """Approve, reject or return the request as ``actor``; returns the request."""
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    pairs = decidable(request, actor)
+    if not pairs:
+        raise RecordError(_("This request is not waiting for your decision."))
+    if verdict in (Verdict.REJECT, Verdict.RETURN) and not comment.strip():
+        raise RecordError(_("Say why in a comment: the author will read it."))
+    Decision.objects.bulk_create(
+        [
+            Decision(
+                request=request,
+                group=group,
+                round=request.round,
+                step=index,
+                user=actor,
+                verdict=verdict,
+                comment=comment,
+            )
+            for group, index in pairs
+        ]
+    )
+    if verdict == Verdict.REJECT:
+        request.decided_at = timezone.now()
+        transition(request, "reject", actor=actor, comment=comment, check_permission=False)
+        notify.decided(request, actor)
+        return request
+    if verdict == Verdict.RETURN:
+        transition(
+            request, "return_for_rework", actor=actor, comment=comment, check_permission=False
+        )
+        notify.decided(request, actor)
+        return request
+    for group in {group.pk: group for group, _index in pairs}.values():
+        if _group_complete(group, request.round):
+            group.state = GroupState.APPROVED
+            group.approved_in_round = request.round
+            group.save(update_fields=["state", "approved_in_round"])
+    if all(g.state == GroupState.APPROVED for g in request.groups.all()):
+        return _apply(request, actor, comment)
+    notify.awaiting(request, waiting_users(request) - {actor.pk})
+    return request
+
+
+def _apply(request: ChangeRequest, actor, comment: str) -> ChangeRequest:
+    """Write the approved values, unless the record changed meanwhile: then the changed
+    fields are re-checked (new "old" values, their groups pending again, a new round)."""
+    model = request.content_type.model_class()
+    record = model._default_manager.select_for_update().filter(pk=request.object_id).first()
+    if record is None:
+        request.decided_at = timezone.now()
+        transition(
+            request,
+            "cancel",
+            actor=actor,
+            comment=_("The record no longer exists."),
+            check_permission=False,
+        )
+        return request
+    items = list(request.items.select_related("group"))
+    moved = []
+    for item in items:
+        current = _current(record, _field(model, item.field))
+        if current != item.old_value and current != item.new_value:
+            item.old_value = current
+            moved.append(item)
+    if moved:
+        request.round += 1
+        for item in moved:
+            item.changed_in_round = request.round
+            item.save(update_fields=["old_value", "changed_in_round"])
+        RequestGroup.objects.filter(pk__in={item.group_id for item in moved}).update(
+            state=GroupState.PENDING, approved_in_round=None
+        )
+        request.save(update_fields=["round", "updated_at"])
+        notify.rechecked(request, waiting_users(request))
+        return request
+    values = {item.field: item.new_value for item in items}
+    _write(
+        record,
+        values,
+        source=request.source,
+        channel=request.channel,
+        user=request.author,
+        change_request=request.pk,
+        approved_by=actor.pk,
+    )
+    request.decided_at = timezone.now()
+    transition(request, "apply", actor=actor, comment=comment, check_permission=False)
+    notify.decided(request, actor)
+    return request
+
+
+@transaction.atomic
+def change_request_resubmit(
+    actor, *, request: ChangeRequest, changes: dict[str, Any], comment: str = ""
+) -> ChangeRequest:
+    """The author's rework of a returned request: new values for some of its fields. Groups
+    whose values did not change keep their approval; the others are decided again."""
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.author_id != getattr(actor, "pk", None):
+        raise access_denied()
+    if request.state != RequestState.RETURNED:
+        raise RecordError(_("Only a request returned for rework can be sent again."))
+    model = request.content_type.model_class()
+    items = {item.field: item for item in request.items.all()}
+    unknown = [name for name in changes if name not in items]
+    if unknown:
+        raise RecordError(
+            _("These fields are not part of the request: %(names)s.")
+            % {"names": ", ".join(unknown)}
+        )
+    request.round += 1
+    touched_groups = set()
+    for name, value in changes.items():
+        item = items[name]
+        new = plain(_python(_field(model, name), plain(value)))
+        if new != item.new_value:
+            item.new_value = new
+            item.changed_in_round = request.round
+            item.save(update_fields=["new_value", "changed_in_round"])
+            touched_groups.add(item.group_id)
+    # A group not approved before is decided again whatever changed.
+    request.groups.filter(pk__in=touched_groups).update(
+        state=GroupState.PENDING, approved_in_round=None
+    )
+    request.save(update_fields=["round", "updated_at"])
+    transition(request, "resubmit", actor=actor, comment=comment, check_permission=False)
+    if all(g.state == GroupState.APPROVED for g in request.groups.all()):
+        return _apply(request, actor, comment)
+    notify.awaiting(request, waiting_users(request))
+    return request
+
+
+@transaction.atomic
+def change_request_cancel(actor, *, request: ChangeRequest, comment: str = "") -> ChangeRequest:
+    """The author withdraws an open request."""
+    request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
+    if request.author_id != getattr(actor, "pk", None):
+        raise access_denied()
+    if not request.is_open:
+        raise RecordError(_("This request is already closed."))
+    request.decided_at = timezone.now()
+    transition(request, "cancel", actor=actor, comment=comment, check_permission=False)
+    return request
+
+
+def pending_for(record) -> list[RequestItem]:
+    """Open requested values of a record, for its card ("pending approval")."""
+    return list(
+        RequestItem.objects.filter(
+            request__content_type=ContentType.objects.get_for_model(type(record)),
+            request__object_id=record.pk,
+            request__state__in=[RequestState.PENDING, RequestState.RETURNED],
+        ).select_related("request", "request__author")
+    )
+
+
+def staff_edit_gate(user, record, values: dict) -> dict:
+    """records.record_update's gate: fields of ``values`` under an approval rule for staff
+    become a change request (kept on the record as ``_change_request`` for the page's
+    message); the rest is returned to be written as usual, in the same transaction."""
+    model = type(record)
+    governing = routes.rules_for(model, Source.STAFF)
+    if not governing:
+        return values
+    rest, requested, rules = {}, {}, {}
+    for name, value in values.items():
+        rule = governing.get(name)
+        model_field = model._meta.get_field(name)
+        new, old = plain(value), _current(record, model_field)
+        if rule is None or new == old:
+            rest[name] = value
+            continue
+        rules[rule.pk] = rule
+        requested.setdefault(rule.pk, []).append((model_field.name, old, new))
+    if requested:
+        record._change_request = _open_request(
+            user, record, Source.STAFF, Channel.WEB, "", rules, requested
+        )
+    return rest

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from crm.approvals import views
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("", views.RequestListView.as_view(), name="request_list"),
+    path("<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
+]

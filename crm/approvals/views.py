@@ -1,0 +1,245 @@
+"""Pages of change requests: the approver's queue (filters, overdue highlighted, bulk approve)
+and the request itself (values old and new, the route and its decisions, the state history,
+and the actions the user may take: decide, rework, withdraw)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from crm.approvals import services
+from crm.approvals.models import ChangeRequest, RequestState, TransitionLog, Verdict
+from crm.core import access
+from crm.core.generic import ScopedView
+from crm.core.records import RecordError
+
+QUEUE_LIMIT = 500  # requests waiting for one approver that the queue evaluates at once
+
+SHOW_CHOICES = [
+    ("decide", gettext_lazy("Waiting for my decision")),
+    ("mine", gettext_lazy("My requests")),
+    ("all", gettext_lazy("All I can see")),
+]
+
+
+class RequestListView(ScopedView):
+    model = ChangeRequest
+
+    def get(self, request):
+        show = request.GET.get("show", "decide")
+        show = show if show in dict(SHOW_CHOICES) else "decide"
+        state = request.GET.get("state", "open")
+        overdue_only = request.GET.get("overdue") == "1"
+        queryset = (
+            self.scoped()
+            .select_related("author", "content_type")
+            .prefetch_related("items", "groups")
+        )
+        now = timezone.now()
+        if show == "decide":
+            queryset = queryset.filter(
+                state=RequestState.PENDING, approver_ids__contains=[request.user.pk]
+            )
+        elif show == "mine":
+            queryset = queryset.filter(author=request.user)
+        if state == "open":
+            queryset = queryset.filter(state__in=[RequestState.PENDING, RequestState.RETURNED])
+        elif state in RequestState.values:
+            queryset = queryset.filter(state=state)
+        if overdue_only:
+            queryset = queryset.filter(state=RequestState.PENDING, deadline__lt=now)
+        type_id = request.GET.get("type", "")
+        if type_id.isdigit():
+            queryset = queryset.filter(content_type_id=int(type_id))
+        if show == "decide":
+            waiting = [r for r in queryset[:QUEUE_LIMIT] if services.decidable(r, request.user)]
+            page = Paginator(waiting, 50).get_page(request.GET.get("page"))
+        else:
+            page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+        rows = [
+            {
+                "request": r,
+                "record": r.record,
+                "fields": ", ".join(str(item.label) for item in r.items.all()),
+                "overdue": r.state == RequestState.PENDING and r.deadline and r.deadline < now,
+                "can_decide": show == "decide",
+            }
+            for r in page
+        ]
+        types = ContentType.objects.filter(
+            pk__in=ChangeRequest.objects.values("content_type").distinct()
+        )
+        return render(
+            request,
+            "approvals/request_list.html",
+            {
+                "page": page,
+                "rows": rows,
+                "show": show,
+                "show_choices": SHOW_CHOICES,
+                "state": state,
+                "state_choices": [("open", _("Open")), *RequestState.choices, ("any", _("Any"))],
+                "overdue_only": overdue_only,
+                "types": [(t.pk, t.model_class()._meta.verbose_name_plural) for t in types],
+                "type_id": type_id,
+                "query": request.GET.urlencode(),
+            },
+        )
+
+    def post(self, request):
+        """Bulk approval of the selected requests waiting for the user."""
+        approved = 0
+        chosen = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
+        for change_request in self.scoped().filter(pk__in=chosen):
+            if services.decidable(change_request, request.user):
+                services.change_request_decide(
+                    request.user, request=change_request, verdict=Verdict.APPROVE
+                )
+                approved += 1
+        if approved:
+            messages.success(request, _("Approved: %(count)s.") % {"count": approved})
+        else:
+            messages.warning(request, _("Nothing was approved: choose requests waiting for you."))
+        return redirect(request.path + "?" + request.POST.get("query", ""))
+
+
+class DecisionForm(forms.Form):
+    verdict = forms.ChoiceField(choices=Verdict.choices, widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+def rework_form(change_request, data=None):
+    """The author's form for a returned request: one field per requested value."""
+    model = change_request.content_type.model_class()
+    form = forms.Form(data=data)
+    for item in change_request.items.all():
+        field = model._meta.get_field(item.field).formfield()
+        if field is None:
+            continue
+        field.initial = item.new_value
+        field.required = False
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css)
+        form.fields[item.field] = field
+    return form
+
+
+class RequestDetailView(ScopedView):
+    model = ChangeRequest
+
+    def get(self, request, pk):
+        change_request = self.get_request(pk)
+        return self.page(change_request)
+
+    def get_request(self, pk) -> ChangeRequest:
+        return access.get_for_user(
+            ChangeRequest.objects.select_related("author", "content_type"),
+            self.request.user,
+            pk=pk,
+        )
+
+    def page(self, change_request, *, decision_form=None, rework=None, status=200):
+        user = self.request.user
+        record = change_request.record
+        visible = access.visible_fields(user, change_request.content_type.model_class())
+        items = [i for i in change_request.items.all() if i.field in visible]
+        groups = []
+        for group in change_request.groups.all():
+            decisions = list(group.decisions.select_related("user"))
+            open_steps = services.open_steps(group, change_request.round)
+            steps = []
+            for index, step in enumerate(group.route):
+                names = _names(step["users"])
+                steps.append(
+                    {
+                        "label": step["label"],
+                        "users": names,
+                        "decisions": [d for d in decisions if d.step == index],
+                        "waiting": index in open_steps,
+                    }
+                )
+            groups.append({"group": group, "steps": steps})
+        can_decide = bool(services.decidable(change_request, user))
+        is_author = change_request.author_id == user.pk
+        return render(
+            self.request,
+            "approvals/request_detail.html",
+            {
+                "object": change_request,
+                "record": record,
+                "record_url": _record_url(user, record),
+                "items": items,
+                "groups": groups,
+                "log": TransitionLog.objects.filter(
+                    content_type=ContentType.objects.get_for_model(ChangeRequest),
+                    object_id=change_request.pk,
+                ).select_related("actor"),
+                "can_decide": can_decide,
+                "decision_form": decision_form or DecisionForm(),
+                "can_rework": is_author and change_request.state == RequestState.RETURNED,
+                "rework_form": rework or (rework_form(change_request) if is_author else None),
+                "can_cancel": is_author and change_request.is_open,
+                "overdue": change_request.state == RequestState.PENDING
+                and change_request.deadline
+                and change_request.deadline < timezone.now(),
+            },
+            status=status,
+        )
+
+    def post(self, request, pk):
+        change_request = self.get_request(pk)
+        action = request.POST.get("action")
+        try:
+            if action == "decide":
+                form = DecisionForm(request.POST)
+                if not form.is_valid():
+                    return self.page(change_request, decision_form=form, status=400)
+                services.change_request_decide(
+                    request.user,
+                    request=change_request,
+                    verdict=form.cleaned_data["verdict"],
+                    comment=form.cleaned_data["comment"],
+                )
+            elif action == "rework":
+                form = rework_form(change_request, request.POST)
+                if not form.is_valid():
+                    return self.page(change_request, rework=form, status=400)
+                services.change_request_resubmit(
+                    request.user,
+                    request=change_request,
+                    changes=form.cleaned_data,
+                    comment=request.POST.get("comment", ""),
+                )
+            elif action == "cancel":
+                services.change_request_cancel(request.user, request=change_request)
+            else:
+                return self.page(change_request, status=400)
+        except RecordError as error:
+            messages.error(request, error.message)
+            return self.page(self.get_request(pk), status=400)
+        messages.success(request, _("Done."))
+        return redirect("approvals:request_detail", pk=change_request.pk)
+
+
+def _names(user_ids) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(pk__in=user_ids).order_by("last_name", "first_name")
+    return [u.get_full_name() or u.get_username() for u in users]
+
+
+def _record_url(user, record) -> str | None:
+    """The record's card, when the user may open it."""
+    if record is None or not hasattr(record, "get_absolute_url"):
+        return None
+    if not access.can(user, record, "view"):
+        return None
+    return record.get_absolute_url()
