@@ -178,10 +178,7 @@ class RequestDetailView(ScopedView):
                 "record_url": _record_url(user, record),
                 "items": items,
                 "groups": groups,
-                "log": TransitionLog.objects.filter(
-                    content_type=ContentType.objects.get_for_model(ChangeRequest),
-                    object_id=change_request.pk,
-                ).select_related("actor"),
+                "log": _log(change_request),
                 "can_decide": can_decide,
                 "decision_form": decision_form or DecisionForm(),
                 "can_rework": is_author and change_request.state == RequestState.RETURNED,
@@ -227,6 +224,23 @@ class RequestDetailView(ScopedView):
             return self.page(self.get_request(pk), status=400)
         messages.success(request, _("Done."))
         return redirect("approvals:request_detail", pk=change_request.pk)
+
+
+def _log(change_request) -> list[dict]:
+    """The request's state changes, states as people read them."""
+    labels = dict(RequestState.choices)
+    entries = TransitionLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(ChangeRequest),
+        object_id=change_request.pk,
+    ).select_related("actor")
+    return [
+        {
+            "entry": entry,
+            "from": labels.get(entry.from_state, ""),
+            "to": labels.get(entry.to_state, entry.to_state),
+        }
+        for entry in entries
+    ]
 
 
 def _names(user_ids) -> list[str]:

@@ -19,7 +19,14 @@ from crm.accounts.roles import role_label
 from crm.core.audit import audit_context
 from crm.core.choices import Channel, Source
 
-DEMO_APPS = ["crm.refs", "crm.accounts", "crm.clients", "crm.catalog", "crm.outlets"]
+DEMO_APPS = [
+    "crm.refs",
+    "crm.accounts",
+    "crm.clients",
+    "crm.catalog",
+    "crm.outlets",
+    "crm.approvals",
+]
 
 
 def totp_secret_base32(secret_hex: str) -> str:

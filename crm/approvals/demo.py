@@ -1,0 +1,89 @@
+"""Demo approvals: two rules and two requests waiting (one from a sales manager, one from the
+ERP), so a fresh install has something in the regional manager's and the approver's queues.
+Safe to run again: rules are found by name, and a request is made only while none is open."""
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+
+from crm.accounts import roles
+from crm.accounts.models import User
+from crm.approvals import services
+from crm.approvals.models import (
+    OPEN_STATES,
+    ApprovalRule,
+    ApprovalStep,
+    ChangeRequest,
+    Mode,
+    Relative,
+)
+from crm.clients.models import Organisation
+from crm.core.choices import Channel, Source
+from crm.outlets.models import Outlet
+
+
+def _rule(name, model, fields, sources, mode, steps) -> tuple[ApprovalRule, bool]:
+    rule, created = ApprovalRule.objects.get_or_create(
+        name=name,
+        defaults={
+            "content_type": ContentType.objects.get_for_model(model),
+            "fields": fields,
+            "sources": sources,
+            "mode": mode,
+            "deadline_hours": 48,
+        },
+    )
+    if created:
+        for order, step in enumerate(steps, start=1):
+            ApprovalStep.objects.create(rule=rule, order=order, **step)
+    return rule, created
+
+
+def seed(scale: str = "ci") -> dict:
+    rules = 0
+    for made in (
+        _rule(
+            "Адрес торговой точки",
+            Outlet,
+            ["address"],
+            [Source.STAFF, Source.DEALER],
+            Mode.ANY,
+            [{"relative": Relative.LINE_MANAGER}],
+        ),
+        _rule(
+            "Реквизиты организации",
+            Organisation,
+            ["legal_name", "kpp", "legal_address"],
+            [Source.STAFF, Source.ERP],
+            Mode.SEQUENCE,
+            [
+                {"relative": Relative.REGIONAL_MANAGER},
+                {"role": Group.objects.filter(name=roles.APPROVER).first()},
+            ],
+        ),
+    ):
+        rules += made[1]
+    requests = 0
+    if not ChangeRequest.objects.filter(state__in=OPEN_STATES).exists():
+        manager = User.objects.filter(username="manager").first()
+        outlet = Outlet.objects.filter(owner=manager).exclude(address="").order_by("pk").first()
+        if manager and outlet:
+            services.change_request_submit(
+                manager,
+                source=Source.STAFF,
+                channel=Channel.WEB,
+                record=outlet,
+                changes={"address": outlet.address + ", вход со двора"},
+                comment="Вход перенесли во двор, вывеска на арке.",
+            )
+            requests += 1
+        organisation = Organisation.objects.exclude(legal_address="").order_by("pk").first()
+        if organisation:
+            services.change_request_submit(
+                None,
+                source=Source.ERP,
+                channel=Channel.SYNC,
+                record=organisation,
+                changes={"legal_address": organisation.legal_address + ", пом. 12"},
+            )
+            requests += 1
+    return {"rules": rules, "requests": requests}
