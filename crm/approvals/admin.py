@@ -3,7 +3,14 @@
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 
-from crm.approvals.models import ApprovalRule, ApprovalStep, ChangeRequest, RequestItem
+from crm.approvals import services
+from crm.approvals.models import (
+    ApprovalRule,
+    ApprovalStep,
+    ChangeRequest,
+    Delegation,
+    RequestItem,
+)
 from crm.core.access import registered_models
 
 
@@ -77,3 +84,16 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    """Who decides instead of an approver while they are away."""
+
+    list_display = ["user", "delegate", "starts", "ends"]
+    search_fields = ["user__last_name", "delegate__last_name", "user__username"]
+    autocomplete_fields = ["user", "delegate"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.delegation_saved(obj)

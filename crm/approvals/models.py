@@ -193,6 +193,10 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # Past the deadline, the waiting approvers' line managers (or the administrators) may
+    # decide the open steps too; set once, by the escalation task.
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_to = ArrayField(models.BigIntegerField(), default=list, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -316,6 +320,47 @@ class RequestItem(models.Model):
         return value_display(self.model, self.field, self.new_value)
 
 
+class Delegation(models.Model):
+    """While an approver is away, someone else decides in their place (both are recorded)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        on_delete=models.CASCADE,
+        related_name="delegations",
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decides instead"),
+        on_delete=models.CASCADE,
+        related_name="delegated_to_me",
+    )
+    starts = models.DateField(_("from"))
+    ends = models.DateField(_("to (inclusive)"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["-starts", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gte=models.F("starts")),
+                name="approvals_delegation_period",
+                violation_error_message=_("The end of the period comes before its start."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("delegate")),
+                name="approvals_delegation_not_self",
+                violation_error_message=_("Choose someone else to decide instead."),
+            ),
+        ]
+        indexes = [models.Index(fields=["delegate", "ends"], name="approvals_deleg_delegate")]
+
+    def __str__(self):
+        return f"{self.user} → {self.delegate}"
+
+
 class Verdict(models.TextChoices):
     APPROVE = "approve", _("Approved")
     REJECT = "reject", _("Rejected")
@@ -331,6 +376,15 @@ class Decision(models.Model):
     step = models.PositiveSmallIntegerField(_("step"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("approver"), on_delete=models.PROTECT
+    )
+    # the approver on the route this decision stood in for (a delegation or an escalation)
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     verdict = models.CharField(_("decision"), max_length=10, choices=Verdict.choices)
     comment = models.TextField(_("comment"), blank=True)

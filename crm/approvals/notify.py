@@ -92,3 +92,38 @@ def _field_names(request) -> str:
         except Exception:  # a field removed since; show its name
             names.append(item.field)
     return ", ".join(names)
+
+
+ESCALATED = events.register(
+    events.EventType(
+        "approvals.escalated", _("A change request is overdue and was escalated"), Delivery.BOTH
+    )
+)
+
+
+def escalated(request, target_ids, waiting_ids) -> int:
+    """The escalation targets may now decide; the waiting approvers are reminded."""
+    sent = 0
+    if target_ids:
+        sent += notify_many(
+            _users(target_ids),
+            ESCALATED.key,
+            title=format_lazy(
+                _("Overdue: request no. {pk} ({record}) waits for your team; you may decide it"),
+                pk=request.pk,
+                record=_record(request),
+            ),
+            url=request.get_absolute_url(),
+        )
+    if waiting_ids:
+        sent += notify_many(
+            _users(waiting_ids),
+            ESCALATED.key,
+            title=format_lazy(
+                _("Overdue: request no. {pk} ({record}) still waits for your decision"),
+                pk=request.pk,
+                record=_record(request),
+            ),
+            url=request.get_absolute_url(),
+        )
+    return sent

@@ -23,6 +23,7 @@ from crm.approvals import notify, routes
 from crm.approvals.models import (
     ChangeRequest,
     Decision,
+    Delegation,
     GroupState,
     Mode,
     RequestGroup,
@@ -199,8 +200,29 @@ def _open_request(actor, record, source, channel, comment, rules, requested) -> 
         actor=actor,
         comment=comment,
     )
-    notify.awaiting(request, waiting_users(request))
+    announce(request, waiting_users(request))
     return request
+
+
+def announce(request: ChangeRequest, user_ids: set[int]) -> None:
+    """Tell ``user_ids`` the request waits for them, and the delegates of those who are away
+    (who are added to the request's approvers so that they see it and find it in their queue)."""
+    today = timezone.localdate()
+    delegates = set(
+        Delegation.objects.filter(
+            user_id__in=user_ids, starts__lte=today, ends__gte=today
+        ).values_list("delegate_id", flat=True)
+    )
+    widen(request, delegates)
+    notify.awaiting(request, set(user_ids) | delegates)
+
+
+def widen(request: ChangeRequest, user_ids) -> None:
+    """Add users to those who may see the request and find it in their queue."""
+    extra = set(user_ids) - set(request.approver_ids)
+    if extra:
+        request.approver_ids = sorted(set(request.approver_ids) | extra)
+        ChangeRequest.objects.filter(pk=request.pk).update(approver_ids=request.approver_ids)
 
 
 # --- who decides what now ------------------------------------------------------------------
@@ -234,16 +256,38 @@ def waiting_users(request: ChangeRequest) -> set[int]:
     return users
 
 
-def decidable(request: ChangeRequest, user) -> list[tuple[RequestGroup, int]]:
-    """(group, step) pairs ``user`` may decide now."""
+def represented(user, today=None) -> set[int]:
+    """Approvers ``user`` stands in for today (their active delegations to ``user``)."""
+    today = today or timezone.localdate()
+    return set(
+        Delegation.objects.filter(delegate=user, starts__lte=today, ends__gte=today).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def decidable(request: ChangeRequest, user) -> list[tuple[RequestGroup, int, int | None]]:
+    """(group, step, on behalf of) for each step ``user`` may decide now: as an approver on
+    the route, as the delegate of one who is away, or as the one the overdue request was
+    escalated to."""
     if request.state != RequestState.PENDING or user is None:
         return []
-    pairs = []
+    standing_in = None
+    triples = []
     for group in request.groups.all():
         for index in open_steps(group, request.round):
-            if user.pk in group.route[index]["users"]:
-                pairs.append((group, index))
-    return pairs
+            users = group.route[index]["users"]
+            if user.pk in users:
+                triples.append((group, index, None))
+                continue
+            if standing_in is None:
+                standing_in = represented(user)
+            stand_for = sorted(standing_in & set(users))
+            if stand_for:
+                triples.append((group, index, stand_for[0]))
+            elif user.pk in request.escalated_to:
+                triples.append((group, index, None))
+    return triples
 
 
 def _group_complete(group: RequestGroup, round_number: int) -> bool:
@@ -260,8 +304,8 @@ def _group_complete(group: RequestGroup, round_number: int) -> bool:
 def change_request_decide(actor, *, request: ChangeRequest, verdict: str, comment: str = ""):
     """Approve, reject or return the request as ``actor``; returns the request."""
     request = ChangeRequest.objects.select_for_update().get(pk=request.pk)
-    pairs = decidable(request, actor)
-    if not pairs:
+    triples = decidable(request, actor)
+    if not triples:
         raise RecordError(_("This request is not waiting for your decision."))
     if verdict in (Verdict.REJECT, Verdict.RETURN) and not comment.strip():
         raise RecordError(_("Say why in a comment: the author will read it."))
@@ -273,10 +317,11 @@ def change_request_decide(actor, *, request: ChangeRequest, verdict: str, commen
                 round=request.round,
                 step=index,
                 user=actor,
+                on_behalf_of_id=on_behalf,
                 verdict=verdict,
                 comment=comment,
             )
-            for group, index in pairs
+            for group, index, on_behalf in triples
         ]
     )
     if verdict == Verdict.REJECT:
@@ -290,14 +335,14 @@ def change_request_decide(actor, *, request: ChangeRequest, verdict: str, commen
         )
         notify.decided(request, actor)
         return request
-    for group in {group.pk: group for group, _index in pairs}.values():
+    for group in {group.pk: group for group, _index, _for in triples}.values():
         if _group_complete(group, request.round):
             group.state = GroupState.APPROVED
             group.approved_in_round = request.round
             group.save(update_fields=["state", "approved_in_round"])
     if all(g.state == GroupState.APPROVED for g in request.groups.all()):
         return _apply(request, actor, comment)
-    notify.awaiting(request, waiting_users(request) - {actor.pk})
+    announce(request, waiting_users(request) - {actor.pk})
     return request
 
 
@@ -387,7 +432,7 @@ def change_request_resubmit(
     transition(request, "resubmit", actor=actor, comment=comment, check_permission=False)
     if all(g.state == GroupState.APPROVED for g in request.groups.all()):
         return _apply(request, actor, comment)
-    notify.awaiting(request, waiting_users(request))
+    announce(request, waiting_users(request))
     return request
 
 
@@ -438,3 +483,60 @@ def staff_edit_gate(user, record, values: dict) -> dict:
             user, record, Source.STAFF, Channel.WEB, "", rules, requested
         )
     return rest
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+
+def escalation_targets(request: ChangeRequest) -> list[int]:
+    """The line managers of the approvers the request waits for (not the author, not those
+    approvers themselves); the administrators where nobody is above them."""
+    from django.contrib.auth import get_user_model
+
+    waiting = waiting_users(request)
+    users = get_user_model().objects
+    managers = set(
+        users.filter(pk__in=waiting, manager__is_active=True).values_list("manager_id", flat=True)
+    )
+    targets = managers - waiting - {request.author_id}
+    if not targets:
+        targets = set(routes._fallback()) - waiting - {request.author_id}
+    return sorted(targets)
+
+
+def escalate_overdue(now=None, limit: int = 500) -> int:
+    """Escalate each pending request past its deadline, exactly once: its waiting approvers'
+    line managers may decide its open steps too, and they and the approvers are told.
+    Returns the number escalated. Run by beat (approvals.escalate_overdue)."""
+    now = now or timezone.now()
+    escalated = 0
+    overdue = ChangeRequest.objects.filter(
+        state=RequestState.PENDING, deadline__lt=now, escalated_at__isnull=True
+    ).order_by("deadline")[:limit]
+    for request in overdue:
+        with transaction.atomic():
+            targets = escalation_targets(request)
+            approvers = sorted(set(request.approver_ids) | set(targets))
+            # The WHERE makes it once, whoever else runs the task at the same moment.
+            won = ChangeRequest.objects.filter(pk=request.pk, escalated_at__isnull=True).update(
+                escalated_at=now, escalated_to=targets, approver_ids=approvers
+            )
+            if not won:
+                continue
+            request.escalated_to, request.approver_ids = targets, approvers
+            notify.escalated(request, targets, waiting_users(request))
+            escalated += 1
+    return escalated
+
+
+def delegation_saved(delegation: Delegation) -> int:
+    """A delegation was entered: its delegate may see and decide the open requests waiting
+    for the approver (checked against its dates when deciding). Returns how many."""
+    waiting = ChangeRequest.objects.filter(
+        state=RequestState.PENDING, approver_ids__contains=[delegation.user_id]
+    )
+    count = 0
+    for request in waiting:
+        widen(request, {delegation.delegate_id})
+        count += 1
+    return count

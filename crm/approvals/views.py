@@ -153,7 +153,7 @@ class RequestDetailView(ScopedView):
         items = [i for i in change_request.items.all() if i.field in visible]
         groups = []
         for group in change_request.groups.all():
-            decisions = list(group.decisions.select_related("user"))
+            decisions = list(group.decisions.select_related("user", "on_behalf_of"))
             open_steps = services.open_steps(group, change_request.round)
             steps = []
             for index, step in enumerate(group.route):
@@ -180,6 +180,7 @@ class RequestDetailView(ScopedView):
                 "groups": groups,
                 "log": _log(change_request),
                 "can_decide": can_decide,
+                "escalated_names": _names(change_request.escalated_to),
                 "decision_form": decision_form or DecisionForm(),
                 "can_rework": is_author and change_request.state == RequestState.RETURNED,
                 "rework_form": rework or (rework_form(change_request) if is_author else None),

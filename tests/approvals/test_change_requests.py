@@ -250,3 +250,59 @@ def test_a_staff_author_needs_the_right_to_change_the_record(world):
     with pytest.raises(RecordError):
         submit(world["manager"], foreign, address=NEW_ADDRESS)
     assert not ChangeRequest.objects.exists()
+
+
+def test_a_delegate_decides_while_the_approver_is_away_and_not_after(world, outlet):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.approvals.models import Decision, Delegation
+
+    regional, colleague = world["regional"], world["colleague"]
+    today = timezone.localdate()
+    away = Delegation.objects.create(
+        user=regional, delegate=colleague, starts=today, ends=today + timedelta(days=7)
+    )
+    rule(["address"], {"user": regional})
+    request = submit(world["manager"], outlet, address=NEW_ADDRESS).request
+    assert colleague.pk in request.approver_ids  # sees it, finds it in the queue
+    assert colleague.notifications.filter(event_type="approvals.awaiting").count() == 1
+    decide(colleague, request)
+    assert fresh(request).state == RequestState.APPLIED
+    decision = Decision.objects.get(request=request)
+    assert (decision.user, decision.on_behalf_of) == (colleague, regional)
+
+    Delegation.objects.filter(pk=away.pk).update(
+        starts=today - timedelta(days=9), ends=today - timedelta(days=2)
+    )
+    later = submit(world["manager"], outlet, address=NEW_ADDRESS + ", стр. 2").request
+    assert colleague.pk not in later.approver_ids
+    with pytest.raises(RecordError):
+        decide(colleague, later)
+
+
+def test_an_overdue_request_is_escalated_exactly_once_by_the_beat_task(world, outlet):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crm.approvals import tasks
+
+    regional, head = world["regional"], world["head"]
+    type(regional).objects.filter(pk=regional.pk).update(manager=head)
+    rule(["address"], {"user": regional})
+    request = submit(world["manager"], outlet, address=NEW_ADDRESS).request
+    assert tasks.escalate_overdue.apply().get() == 0  # not overdue yet
+    ChangeRequest.objects.filter(pk=request.pk).update(
+        deadline=timezone.now() - timedelta(minutes=1)
+    )
+    assert tasks.escalate_overdue.apply().get() == 1
+    assert tasks.escalate_overdue.apply().get() == 0  # once
+    request = fresh(request)
+    assert request.escalated_to == [head.pk]
+    assert head.pk in request.approver_ids
+    assert head.notifications.filter(event_type="approvals.escalated").count() == 1
+    assert regional.notifications.filter(event_type="approvals.escalated").count() == 1
+    decide(head, request)  # the line manager decides in the overdue approver's place
+    assert fresh(request).state == RequestState.APPLIED
