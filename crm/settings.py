@@ -383,6 +383,11 @@ IMPORT_MAX_UNPACKED_BYTES = (
     _bounded_int("IMPORT_MAX_UNPACKED_MEGABYTES", 400, 10, 4000) * 1024 * 1024
 )
 
+# --- Approvals -----------------------------------------------------------------------------
+# An ERP value that contradicts a manual value approved within this many days goes to a data
+# steward instead of overwriting it.
+APPROVALS_CONFLICT_DAYS = _bounded_int("APPROVALS_CONFLICT_DAYS", 30, 1, 3650)
+
 # --- Integrations ---------------------------------------------------------------------------
 INTEGRATION_TIMEOUT = _bounded_int("INTEGRATION_TIMEOUT_SECONDS", 10, 1, 120)
 # DaData: company requisites by INN (findById/party). Empty key: autofill is switched off.

@@ -120,4 +120,9 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # Everyone reads the dictionaries without a grant; administrators maintain them (admin
     # and the import wizard); the nightly ERP sync fills most of them.
     "refs": {ADMINISTRATOR: dict.fromkeys(_REFS_MODELS, _ALL)},
+    # Data stewards settle conflicts between sources; administrators may too.
+    "approvals": {
+        ADMINISTRATOR: {"conflict": ("resolve",)},
+        APPROVER: {"conflict": ("resolve",)},
+    },
 }

@@ -4,7 +4,14 @@ reworking, withdrawing) is checked by the services against the route and the aut
 
 from django.db.models import Q
 
-from crm.approvals.models import ChangeRequest, Decision, RequestGroup, RequestItem
+from crm.approvals.models import (
+    ChangeRequest,
+    Conflict,
+    ConflictEntry,
+    Decision,
+    RequestGroup,
+    RequestItem,
+)
 from crm.core import access
 
 
@@ -27,3 +34,23 @@ for _model in (RequestGroup, RequestItem, Decision):
     access.register(_model)(
         type(f"{_model.__name__}Access", (ChangeRequestAccess,), {"prefix": "request__"})
     )
+
+
+@access.register(Conflict)
+class ConflictAccess(access.ModelAccess):
+    """Data stewards and other company-wide roles see every conflict; the authors of its
+    values see theirs."""
+
+    requires_permission = False
+    policy_fields = ()
+    prefix = ""
+
+    def view(self, scope, f):
+        if scope.view_all:
+            return Q()
+        return Q(**{f(self.prefix + "party_ids__contains"): [scope.user_id]})
+
+
+access.register(ConflictEntry)(
+    type("ConflictEntryAccess", (ConflictAccess,), {"prefix": "conflict__"})
+)

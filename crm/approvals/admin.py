@@ -8,8 +8,10 @@ from crm.approvals.models import (
     ApprovalRule,
     ApprovalStep,
     ChangeRequest,
+    Conflict,
     Delegation,
     RequestItem,
+    SourcePriority,
 )
 from crm.core.access import registered_models
 
@@ -97,3 +99,33 @@ class DelegationAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.delegation_saved(obj)
+
+
+@admin.register(SourcePriority)
+class SourcePriorityAdmin(admin.ModelAdmin):
+    """Which source wins a conflict about a field group, without a steward."""
+
+    list_display = ["name", "content_type", "fields", "sources", "is_active"]
+    list_filter = ["is_active", "content_type"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "content_type":
+            kwargs["queryset"] = ContentType.objects.filter(
+                pk__in=[ContentType.objects.get_for_model(m).pk for m in governable_models()]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    """Conflicts are resolved on their page by a data steward, never edited here."""
+
+    list_display = ["pk", "content_type", "object_id", "field", "state", "created_at"]
+    list_filter = ["state", "content_type"]
+    readonly_fields = [f.name for f in Conflict._meta.concrete_fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

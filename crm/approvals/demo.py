@@ -1,6 +1,7 @@
-"""Demo approvals: two rules and two requests waiting (one from a sales manager, one from the
-ERP), so a fresh install has something in the regional manager's and the approver's queues.
-Safe to run again: rules are found by name, and a request is made only while none is open."""
+"""Demo approvals: two rules, two requests waiting (one from a sales manager, one from the ERP)
+and one conflict between a dealer's proposal and the ERP, so a fresh install has something in
+the regional manager's, the approver's and the data steward's queues. Safe to run again: rules
+are found by name; requests and the conflict are made only while none is open."""
 
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -13,6 +14,8 @@ from crm.approvals.models import (
     ApprovalRule,
     ApprovalStep,
     ChangeRequest,
+    Conflict,
+    ConflictState,
     Mode,
     Relative,
 )
@@ -86,4 +89,26 @@ def seed(scale: str = "ci") -> dict:
                 changes={"legal_address": organisation.legal_address + ", пом. 12"},
             )
             requests += 1
-    return {"rules": rules, "requests": requests}
+    conflicts = 0
+    if not Conflict.objects.filter(state=ConflictState.OPEN).exists():
+        head = User.objects.filter(username="head").first()
+        outlet = Outlet.objects.exclude(address="").order_by("-pk").first()
+        if head and outlet:
+            # A dealer's letter entered by the head of sales, then the ERP disagrees.
+            services.change_request_submit(
+                head,
+                source=Source.DEALER,
+                channel=Channel.WEB,
+                record=outlet,
+                changes={"address": outlet.address + ", ТЦ «Галерея», 2 этаж"},
+                comment="Письмо дилера: точка переехала на второй этаж.",
+            )
+            services.change_request_submit(
+                None,
+                source=Source.ERP,
+                channel=Channel.SYNC,
+                record=outlet,
+                changes={"address": outlet.address + ", стр. 4"},
+            )
+            conflicts += Conflict.objects.filter(state=ConflictState.OPEN).count()
+    return {"rules": rules, "requests": requests, "conflicts": conflicts}

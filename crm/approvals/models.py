@@ -426,3 +426,144 @@ class TransitionLog(models.Model):
 
     def __str__(self):
         return f"{self.from_state} → {self.to_state}"
+
+
+class SourcePriority(models.Model):
+    """Which source wins when sources disagree about a field group (e.g. the ERP for
+    requisites, the dealer for opening hours); without one, a data steward decides."""
+
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("record type"), on_delete=models.CASCADE, related_name="+"
+    )
+    fields = ArrayField(models.CharField(max_length=100), verbose_name=_("fields"))
+    sources = ArrayField(
+        models.CharField(max_length=20, choices=Source.choices),
+        verbose_name=_("sources, strongest first"),
+        help_text=_("A source not listed loses to every listed one."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("source priority")
+        verbose_name_plural = _("source priorities")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def rank(self, source: str) -> int:
+        return self.sources.index(source) if source in self.sources else len(self.sources)
+
+
+class ConflictState(models.TextChoices):
+    OPEN = "open", _("Awaiting a data steward")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Conflict(ConcurrentTransitionMixin, models.Model):
+    """Sources disagree about one field of one record: their values side by side until a
+    data steward (or a source priority) settles it."""
+
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("record type"), on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.BigIntegerField(_("record id"))
+    record = GenericForeignKey("content_type", "object_id")
+    field = models.CharField(_("field"), max_length=100)
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=ConflictState.choices,
+        default=ConflictState.OPEN,
+        protected=True,
+    )
+    # authors of the values (to see the conflict and hear how it ended)
+    party_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    resolved_value = models.JSONField(_("chosen value"), null=True, encoder=DjangoJSONEncoder)
+    resolved_source = models.CharField(
+        _("chosen source"), max_length=20, choices=Source.choices, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conflict between sources")
+        verbose_name_plural = _("conflicts between sources")
+        ordering = ["-created_at", "-id"]
+        permissions = [("resolve_conflict", _("Can resolve conflicts between sources"))]
+        indexes = [
+            models.Index(
+                fields=["content_type", "object_id", "field", "state"], name="approvals_cf_record"
+            ),
+            GinIndex(fields=["party_ids"], name="approvals_cf_parties"),
+        ]
+        triggers = [guard_trigger("state")]
+
+    def __str__(self):
+        return _("Conflict no. %(pk)s") % {"pk": self.pk}
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("approvals:conflict_detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        from crm.approvals.display import field_label
+
+        return field_label(self.content_type.model_class(), self.field)
+
+    @transition(field=state, source=ConflictState.OPEN, target=ConflictState.RESOLVED)
+    def resolve(self):
+        pass
+
+
+class ConflictEntry(models.Model):
+    """One source's value in a conflict: who proposed it, when, through which request."""
+
+    conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE, related_name="entries")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    value = models.JSONField(_("value"), null=True, encoder=DjangoJSONEncoder)
+    request = models.ForeignKey(
+        ChangeRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"))
+    applied = models.BooleanField(
+        _("already applied"), default=False, help_text=_("The value the record holds now.")
+    )
+
+    class Meta:
+        verbose_name = _("conflicting value")
+        verbose_name_plural = _("conflicting values")
+        ordering = ["proposed_at", "id"]
+
+    def __str__(self):
+        return f"{self.source}: {self.value}"
+
+    @property
+    def display(self) -> str:
+        from crm.approvals.display import value_display
+
+        conflict = self.conflict
+        return value_display(conflict.content_type.model_class(), conflict.field, self.value)

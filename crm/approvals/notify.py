@@ -52,7 +52,7 @@ def awaiting(request, user_ids) -> int:
 
 
 def decided(request, actor) -> int:
-    if request.author_id is None or request.author_id == actor.pk:
+    if request.author_id is None or request.author_id == getattr(actor, "pk", None):
         return 0
     return notify_many(
         _users([request.author_id]),
@@ -63,7 +63,7 @@ def decided(request, actor) -> int:
             record=_record(request),
             state=request.get_state_display(),
         ),
-        body=format_lazy(_("Decided by {actor}."), actor=actor.get_full_name() or actor),
+        body=format_lazy(_("Decided by {actor}."), actor=_name(actor)),
         url=request.get_absolute_url(),
     )
 
@@ -127,3 +127,61 @@ def escalated(request, target_ids, waiting_ids) -> int:
             url=request.get_absolute_url(),
         )
     return sent
+
+
+CONFLICT_OPENED = events.register(
+    events.EventType(
+        "approvals.conflict_opened",
+        _("Sources disagree about a value: a data steward decides"),
+        Delivery.BOTH,
+    )
+)
+CONFLICT_RESOLVED = events.register(
+    events.EventType(
+        "approvals.conflict_resolved", _("A conflict between sources was resolved"), Delivery.BOTH
+    )
+)
+
+
+def _name(user) -> str:
+    if user is None:
+        return str(_("the source priority"))
+    return user.get_full_name() or user.get_username()
+
+
+def _conflict_record(conflict) -> str:
+    record = conflict.record
+    return str(record) if record is not None else f"#{conflict.object_id}"
+
+
+def conflict_opened(conflict, user_ids) -> int:
+    if not user_ids:
+        return 0
+    return notify_many(
+        _users(user_ids),
+        CONFLICT_OPENED.key,
+        title=format_lazy(
+            _("Conflict no. {pk}: sources disagree about {field} of {record}"),
+            pk=conflict.pk,
+            field=lazy(lambda: conflict.label, str)(),
+            record=_conflict_record(conflict),
+        ),
+        url=conflict.get_absolute_url(),
+    )
+
+
+def conflict_resolved(conflict, user_ids) -> int:
+    if not user_ids:
+        return 0
+    return notify_many(
+        _users(user_ids),
+        CONFLICT_RESOLVED.key,
+        title=format_lazy(
+            _("Conflict no. {pk} ({record}) resolved by {steward}"),
+            pk=conflict.pk,
+            record=_conflict_record(conflict),
+            steward=_name(conflict.resolved_by),
+        ),
+        body=conflict.comment,
+        url=conflict.get_absolute_url(),
+    )

@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.approvals import notify, routes
+from crm.approvals import conflicts, notify, routes
 from crm.approvals.models import (
     ChangeRequest,
     Decision,
@@ -49,6 +49,9 @@ class Submitted:
 
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # taken into a conflict for a data steward / outranked by a stronger source
+    held: list[str] = field(default_factory=list)
+    overruled: list[str] = field(default_factory=list)
     request: ChangeRequest | None = None
 
 
@@ -110,9 +113,13 @@ def _write(record, values: dict[str, Any], *, source, channel, user, **context) 
 
 
 def _check_actor(actor, record, source, names) -> None:
+    """Staff change records they may change; a proposal from a dealer, sub-dealer or the data
+    contractor needs only the record in view (approvers decide; fields no rule governs are
+    checked again before a direct write). The field policy applies to everyone."""
     if actor is None or source not in PERSONAL_SOURCES:
         return
-    if not access.can(actor, record, "change"):
+    action = "change" if source == Source.STAFF else "view"
+    if not access.can(actor, record, action):
         raise access_denied()
     editable = access.editable_fields(actor, type(record))
     refused = [n for n in names if n not in editable]
@@ -148,12 +155,38 @@ def change_request_submit(
             result.unchanged.append(model_field.name)
             continue
         rule = governing.get(model_field.name)
+        if rule is not None or source == Source.ERP:
+            outcome = conflicts.check(
+                actor,
+                record,
+                model_field.name,
+                source=source,
+                channel=channel,
+                value=new,
+                current=old,
+            )
+            if outcome == conflicts.LOSE:
+                result.overruled.append(model_field.name)
+                continue
+            if outcome == conflicts.HOLD:
+                result.held.append(model_field.name)
+                continue
         if rule is None:
             direct[model_field.name] = new
         else:
             rules[rule.pk] = rule
             requested.setdefault(rule.pk, []).append((model_field.name, old, new))
     if direct:
+        if (
+            actor is not None
+            and source in PERSONAL_SOURCES
+            and source != Source.STAFF
+            and not access.can(actor, record, "change")
+        ):
+            raise RecordError(
+                _("From this source only fields under an approval rule can be proposed: %(f)s.")
+                % {"f": ", ".join(str(model._meta.get_field(n).verbose_name) for n in direct)}
+            )
         _write(record, direct, source=source, channel=channel, user=actor)
         result.written = list(direct)
     if requested:
@@ -387,7 +420,7 @@ def _apply(request: ChangeRequest, actor, comment: str) -> ChangeRequest:
         channel=request.channel,
         user=request.author,
         change_request=request.pk,
-        approved_by=actor.pk,
+        approved_by=getattr(actor, "pk", None),
     )
     request.decided_at = timezone.now()
     transition(request, "apply", actor=actor, comment=comment, check_permission=False)
@@ -476,6 +509,11 @@ def staff_edit_gate(user, record, values: dict) -> dict:
         if rule is None or new == old:
             rest[name] = value
             continue
+        outcome = conflicts.check(
+            user, record, name, source=Source.STAFF, channel=Channel.WEB, value=new, current=old
+        )
+        if outcome != conflicts.GO:
+            continue  # outranked, or waiting for a data steward (the card shows the conflict)
         rules[rule.pk] = rule
         requested.setdefault(rule.pk, []).append((model_field.name, old, new))
     if requested:

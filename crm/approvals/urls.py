@@ -7,4 +7,6 @@ app_name = "approvals"
 urlpatterns = [
     path("", views.RequestListView.as_view(), name="request_list"),
     path("<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
+    path("conflicts/", views.ConflictListView.as_view(), name="conflict_list"),
+    path("conflicts/<int:pk>/", views.ConflictDetailView.as_view(), name="conflict_detail"),
 ]

@@ -11,8 +11,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.approvals import services
-from crm.approvals.models import ChangeRequest, RequestState, TransitionLog, Verdict
+from crm.approvals import conflicts, services
+from crm.approvals.models import (
+    ChangeRequest,
+    Conflict,
+    ConflictState,
+    RequestState,
+    TransitionLog,
+    Verdict,
+)
 from crm.core import access
 from crm.core.generic import ScopedView
 from crm.core.records import RecordError
@@ -258,3 +265,119 @@ def _record_url(user, record) -> str | None:
     if not access.can(user, record, "view"):
         return None
     return record.get_absolute_url()
+
+
+class ConflictListView(ScopedView):
+    """The data stewards' moderation queue: open conflicts first, oldest first."""
+
+    model = Conflict
+
+    def get(self, request):
+        state = request.GET.get("state", ConflictState.OPEN)
+        queryset = self.scoped().select_related("content_type").prefetch_related("entries")
+        if state in ConflictState.values:
+            queryset = queryset.filter(state=state)
+        queryset = queryset.order_by("created_at") if state == ConflictState.OPEN else queryset
+        page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "approvals/conflict_list.html",
+            {
+                "page": page,
+                "rows": [{"conflict": c, "record": c.record} for c in page],
+                "state": state,
+                "state_choices": [*ConflictState.choices, ("any", _("Any"))],
+            },
+        )
+
+
+class ResolveForm(forms.Form):
+    choice = forms.CharField(widget=forms.HiddenInput, required=False)
+    other = forms.CharField(label=gettext_lazy("Another value"), required=False)
+    comment = forms.CharField(
+        label=gettext_lazy("Comment"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ConflictDetailView(ScopedView):
+    model = Conflict
+
+    def get_conflict(self, pk) -> Conflict:
+        return access.get_for_user(
+            Conflict.objects.select_related("content_type", "resolved_by"),
+            self.request.user,
+            pk=pk,
+        )
+
+    def get(self, request, pk):
+        return self.page(self.get_conflict(pk))
+
+    def page(self, conflict, *, form=None, status=200):
+        user = self.request.user
+        model = conflict.content_type.model_class()
+        record = conflict.record
+        visible = conflict.field in access.visible_fields(user, model)
+        current = None
+        if record is not None and visible:
+            from crm.approvals.display import value_display
+
+            current = value_display(
+                model, conflict.field, services.plain(getattr(record, _attname(model, conflict)))
+            )
+        return render(
+            self.request,
+            "approvals/conflict_detail.html",
+            {
+                "object": conflict,
+                "record": record,
+                "record_url": _record_url(user, record),
+                "visible": visible,
+                "current": current,
+                "entries": list(conflict.entries.select_related("author", "request"))
+                if visible
+                else [],
+                "resolved_display": _resolved_display(conflict, model) if visible else "",
+                "can_resolve": conflict.state == ConflictState.OPEN
+                and user.has_perm(conflicts.RESOLVE_PERMISSION),
+                "form": form or ResolveForm(),
+            },
+            status=status,
+        )
+
+    def post(self, request, pk):
+        conflict = self.get_conflict(pk)
+        form = ResolveForm(request.POST)
+        if not form.is_valid():
+            return self.page(conflict, form=form, status=400)
+        choice = form.cleaned_data["choice"]
+        entry = None
+        if choice.isdigit():
+            entry = conflict.entries.filter(pk=int(choice)).first()
+        elif choice != "other":
+            form.add_error(None, _("Choose one of the values or enter another."))
+            return self.page(conflict, form=form, status=400)
+        try:
+            conflicts.conflict_resolve(
+                request.user,
+                conflict=conflict,
+                entry=entry,
+                value=form.cleaned_data["other"] if entry is None else None,
+                comment=form.cleaned_data["comment"],
+            )
+        except RecordError as error:
+            form.add_error(None, error.message)
+            return self.page(self.get_conflict(pk), form=form, status=400)
+        messages.success(request, _("Resolved."))
+        return redirect("approvals:conflict_detail", pk=conflict.pk)
+
+
+def _attname(model, conflict) -> str:
+    return model._meta.get_field(conflict.field).attname
+
+
+def _resolved_display(conflict, model) -> str:
+    from crm.approvals.display import value_display
+
+    if conflict.state != ConflictState.RESOLVED:
+        return ""
+    return value_display(model, conflict.field, conflict.resolved_value)

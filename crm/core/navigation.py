@@ -38,6 +38,12 @@ MENU: list[NavGroup] = [
             NavItem(_("Outlets"), "outlets:outlet_list", "outlets.view_outlet"),
             NavItem(_("Imports"), "core:import_list", staff_only=True),
             NavItem(_("Approvals"), "approvals:request_list", staff_only=True),
+            NavItem(
+                _("Data conflicts"),
+                "approvals:conflict_list",
+                "approvals.resolve_conflict",
+                staff_only=True,
+            ),
         ],
     ),
     NavGroup(

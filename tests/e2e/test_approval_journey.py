@@ -112,3 +112,47 @@ def test_change_approve_and_see_it_in_the_history(page, browser, live_server, pe
     expect(page.get_by_test_id("pending-approval")).to_have_count(0)
     expect(page.locator("main")).to_contain_text(NEW_ADDRESS)
     page.screenshot(path=str(SHOTS / "approval_applied_card.png"), full_page=True)
+
+
+def test_a_data_steward_resolves_a_conflict_between_the_erp_and_a_dealer(page, live_server, people):
+    from crm.approvals import services
+    from crm.approvals.models import Conflict, ConflictState
+    from crm.core.choices import Channel, Source
+
+    outlet = people["outlet"]
+    dealer_value = "г. Москва, ул. Тверская, д. 9, ТЦ «Галерея»"
+    # A dealer's proposal (entered by the sales manager), then the ERP disagrees.
+    services.change_request_submit(
+        people["sasha"],
+        source=Source.DEALER,
+        channel=Channel.WEB,
+        record=outlet,
+        changes={"address": dealer_value},
+    )
+    services.change_request_submit(
+        None,
+        source=Source.ERP,
+        channel=Channel.SYNC,
+        record=outlet,
+        changes={"address": "г. Москва, ул. Тверская, д. 9, стр. 4"},
+    )
+    conflict = Conflict.objects.get()
+    steward = UserFactory(username="stella", first_name="Стелла", role="approver")
+    steward.user_permissions.add(
+        *Permission.objects.filter(codename__in=["resolve_conflict", "view_outlet"])
+    )
+
+    log_in(page, live_server, "stella", TEST_PASSWORD)
+    page.goto(f"{live_server.url}/approvals/conflicts/")
+    page.get_by_role("link", name=re.compile(rf"№ {conflict.pk}|no\. {conflict.pk}")).click()
+    expect(page.get_by_test_id("conflict-value")).to_have_count(2)
+    assert run_axe(page) == []
+    page.screenshot(path=str(SHOTS / "conflict.png"), full_page=True)
+    dealer_card = page.locator(".card", has_text=dealer_value)
+    dealer_card.get_by_label(re.compile("(Принять это значение|Take this value)")).check()
+    page.fill("#id_comment", "Дилер прислал фото вывески")
+    page.get_by_role("button", name=re.compile("^(Разрешить|Resolve)$")).click()
+    expect(page.get_by_test_id("conflict-state")).to_have_text(re.compile("(Разрешён|Resolved)"))
+    assert Conflict.objects.get().state == ConflictState.RESOLVED
+    outlet.refresh_from_db()
+    assert outlet.address == dealer_value

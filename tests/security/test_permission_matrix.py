@@ -50,6 +50,7 @@ ALLOWLIST = {
     "geocoding.GeocodeResult": "the geocoder's answer cache, read only by the geocoding task",
     "approvals.ApprovalRule": "administrators only, through Django admin",
     "approvals.ApprovalStep": "administrators only, through Django admin (a rule's approvers)",
+    "approvals.SourcePriority": "administrators only, through Django admin",
     "approvals.Delegation": "administrators only, through Django admin (who stands in for whom)",
     "approvals.TransitionLog": "read only with its record, after that record's own check",
 }
