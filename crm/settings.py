@@ -388,6 +388,9 @@ IMPORT_MAX_UNPACKED_BYTES = (
 # steward instead of overwriting it.
 APPROVALS_CONFLICT_DAYS = _bounded_int("APPROVALS_CONFLICT_DAYS", 30, 1, 3650)
 
+# A point entered by hand this far (km) from the geocoded address is flagged before saving.
+OUTLET_POINT_TOLERANCE_KM = env.float("OUTLET_POINT_TOLERANCE_KM", default=1.0)
+
 # --- Integrations ---------------------------------------------------------------------------
 INTEGRATION_TIMEOUT = _bounded_int("INTEGRATION_TIMEOUT_SECONDS", 10, 1, 120)
 # DaData: company requisites by INN (findById/party). Empty key: autofill is switched off.

@@ -8,4 +8,10 @@ class OutletsConfig(AppConfig):
     verbose_name = _("Outlets")
 
     def ready(self):
-        from crm.outlets import access, search  # noqa: F401  (row rules; the global search)
+        from django.db.models.signals import post_save
+
+        from crm.outlets import access, checks, search  # noqa: F401  (rules; checks; search)
+        from crm.outlets.models import Outlet
+        from crm.outlets.services import locate_changed_address
+
+        post_save.connect(locate_changed_address, sender=Outlet, dispatch_uid="outlet_locate")

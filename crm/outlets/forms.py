@@ -24,6 +24,8 @@ class OutletForm(RecordForm):
             "status",
             "brands",
             "address",
+            "latitude",
+            "longitude",
             "region",
             "org_unit",
             "owner",

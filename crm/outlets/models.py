@@ -24,7 +24,7 @@ class OutletStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-@tracked(exclude=["latitude", "longitude", "geo_precision"])
+@tracked(exclude=["geo_precision"])
 class Outlet(VersionedModel):
     """A point of sale of a dealer or sub-dealer. Its scope columns, like an organisation's, are
     region, org unit and owner (the field manager); dealers see the outlets of their own
@@ -61,11 +61,24 @@ class Outlet(VersionedModel):
         blank=True,
         related_name="+",
     )
+    # Placed by the geocoder from the address, or set by hand (geo_precision "manual").
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text=_("Set by hand only to correct the point the geocoder found, e.g. 55.751244."),
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True, editable=False
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text=_("E.g. 37.618423."),
     )
     geo_precision = models.CharField(
         _("location precision"), max_length=20, blank=True, editable=False

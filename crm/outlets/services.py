@@ -81,3 +81,16 @@ def photo_delete(user, photo: OutletPhoto) -> None:
     with transaction.atomic():
         photo.delete()
         transaction.on_commit(lambda: storage.delete(name))
+
+
+def locate_changed_address(sender, instance, created, update_fields=None, **kwargs):
+    """post_save of an outlet: a new address, or one changed by a save that names its fields
+    (the record services, approvals, conflicts), is located by the geocoder, unless the same
+    save set the point by hand."""
+    if created:
+        changed = bool(instance.address) and instance.latitude is None
+    else:
+        fields = set(update_fields or ())
+        changed = "address" in fields and not ({"latitude", "longitude"} & fields)
+    if changed:
+        locate_later(instance)

@@ -15,6 +15,7 @@ from crm.core import access, generic, records
 from crm.core.generic import ScopedView
 from crm.outlets import filtersets, forms, services, tables
 from crm.outlets.models import Outlet, OutletEquipment, OutletPhoto
+from integrations.geocoding.models import Precision
 
 RELATED_LIMIT = 200
 
@@ -51,7 +52,10 @@ class OutletListView(generic.ObjectListView):
 
 SECTIONS = [
     (gettext_lazy("Main"), ["name", "dealer", "format", "status", "owner", "org_unit", "brands"]),
-    (gettext_lazy("Address"), ["address", "region", "phone", "opening_hours"]),
+    (
+        gettext_lazy("Address"),
+        ["address", "region", "latitude", "longitude", "phone", "opening_hours"],
+    ),
     (gettext_lazy("Merchandising"), ["area_sqm", "shelf_share", "pos_materials"]),
     (gettext_lazy("More"), ["erp_key", "notes"]),
 ]
@@ -118,10 +122,15 @@ class OutletEditView(generic.ObjectEditView):
         }
 
     def save(self, form, obj):
-        before = obj.address if obj is not None else None
+        """A point entered by hand is marked so (the geocoder then leaves it alone until the
+        address changes); a changed address is located by the geocoder (models' signal)."""
+        stored = Outlet.objects.filter(pk=getattr(obj, "pk", None))
+        before = stored.values_list("latitude", "longitude").first() or (None, None)
         saved = super().save(form, obj)
-        if saved.address != before:
-            services.locate_later(saved)
+        point = (saved.latitude, saved.longitude)
+        if point != before and None not in point:
+            Outlet.objects.filter(pk=saved.pk).update(geo_precision=Precision.MANUAL)
+            saved.geo_precision = Precision.MANUAL
         return saved
 
 

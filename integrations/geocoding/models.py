@@ -13,6 +13,7 @@ class Precision(models.TextChoices):
     STREET = "street", _("Street")
     LOCALITY = "locality", _("Locality")
     OTHER = "other", _("Region or wider")
+    MANUAL = "manual", _("Set by hand")
 
 
 class Provider(models.TextChoices):

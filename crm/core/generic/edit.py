@@ -1,5 +1,7 @@
 """Create and edit with optimistic locking; archive, delete, bulk edit, bulk reassign."""
 
+import copy
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,7 +11,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from crm.core import access, records
+from crm.core import access, records, sanity
+from crm.core.audit import audit_context_add
 from crm.core.generic.base import ScopedView
 
 
@@ -54,9 +57,17 @@ class ObjectEditView(ScopedView):
 
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
+        before = copy.copy(obj)  # a ModelForm writes the posted values onto its instance
         form = self.get_form(obj, request.POST)
         if not form.is_valid():
             return self.render_form(form, obj)
+        warnings = sanity.warnings_for(request.user, self.model, before, form.cleaned_data)
+        if warnings and request.POST.get(sanity.CONFIRM_FIELD) != sanity.digest(warnings):
+            return self.render_form(
+                form, obj, value_warnings=warnings, warnings_digest=sanity.digest(warnings)
+            )
+        if warnings:  # confirmed: the history of this save records what was seen
+            audit_context_add(confirmed_warnings=[w.message for w in warnings])
         try:
             saved = self.save(form, obj)
         except records.StaleRecord as stale:
