@@ -74,18 +74,18 @@ def history_outlier(model, fields: tuple[str, ...], *, factor: float = 3.0, dept
             low, high = min(seen), max(seen)
             if new > high * Decimal(str(factor)) or new * Decimal(str(factor)) < low:
                 label = str(model._meta.get_field(name).verbose_name)
+                before = _number(low) if low == high else f"{_number(low)}–{_number(high)}"
                 found.append(
                     ValueWarning(
                         name,
                         _(
                             "%(field)s: %(new)s is far from what this record had before "
-                            "(%(low)s–%(high)s). Check for a typo or a wrong unit."
+                            "(%(before)s). Check for a typo or a wrong unit."
                         )
                         % {
                             "field": label[:1].upper() + label[1:],
                             "new": _number(new),
-                            "low": _number(low),
-                            "high": _number(high),
+                            "before": before,
                         },
                     )
                 )

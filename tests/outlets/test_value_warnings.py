@@ -70,8 +70,8 @@ def test_a_number_far_from_history_needs_a_recorded_confirmation(world, outlet, 
     assert Outlet.objects.get(pk=outlet.pk).area_sqm == 5600
     event = Outlet.pgh_event_model.objects.filter(pgh_obj_id=outlet.pk).latest("pgh_id")
     [confirmed] = event.pgh_context.metadata["confirmed_warnings"]
-    assert "5 600" in confirmed or "5600" in confirmed
-    assert "560" in confirmed
+    assert "5\u202f600" in confirmed  # the new value, grouped the Russian way
+    assert "(560)" in confirmed  # what the outlet had before
 
 
 def test_a_point_far_from_the_geocoded_address_is_flagged(world, outlet, logged_in, settings):

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('geocoding', '0001_initial'),
+        ("geocoding", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='geocoderesult',
-            name='precision',
-            field=models.CharField(blank=True, choices=[('exact', 'Building'), ('near', 'Nearby building'), ('street', 'Street'), ('locality', 'Locality'), ('other', 'Region or wider'), ('manual', 'Set by hand')], max_length=20, verbose_name='precision'),
+            model_name="geocoderesult",
+            name="precision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("exact", "Building"),
+                    ("near", "Nearby building"),
+                    ("street", "Street"),
+                    ("locality", "Locality"),
+                    ("other", "Region or wider"),
+                    ("manual", "Set by hand"),
+                ],
+                max_length=20,
+                verbose_name="precision",
+            ),
         ),
     ]
