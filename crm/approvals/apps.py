@@ -15,6 +15,9 @@ class ApprovalsConfig(AppConfig):
 
         if staff_edit_gate not in records.WRITE_GATES:
             records.WRITE_GATES.append(staff_edit_gate)
+        from crm.approvals.services import Proposals
+
+        records.PROPOSALS = Proposals()
         detail.register_card_panel("approvals/includes/pending_panel.html", pending_panel)
 
 

@@ -578,3 +578,31 @@ def delegation_saved(delegation: Delegation) -> int:
         widen(request, {delegation.delegate_id})
         count += 1
     return count
+
+
+class Proposals:
+    """crm.core.records.PROPOSALS for bulk writers: which fields need approval, and a request
+    for a record's values (one per record), conflicts checked as for any submission."""
+
+    def governed(self, model, source) -> set[str]:
+        return set(routes.rules_for(model, source))
+
+    def propose(self, user, record, values: dict, *, source, channel, comment="") -> None:
+        model = type(record)
+        governing = routes.rules_for(model, source)
+        requested, rules = {}, {}
+        for name, value in values.items():
+            model_field = model._meta.get_field(name)
+            new, old = plain(value), _current(record, model_field)
+            rule = governing.get(name)
+            if rule is None or new == old:
+                continue
+            outcome = conflicts.check(
+                user, record, name, source=source, channel=channel, value=new, current=old
+            )
+            if outcome != conflicts.GO:
+                continue
+            rules[rule.pk] = rule
+            requested.setdefault(rule.pk, []).append((model_field.name, old, new))
+        if requested:
+            _open_request(user, record, source, channel, comment, rules, requested)

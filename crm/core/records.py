@@ -68,6 +68,22 @@ LEAVES_SCOPE = _(
 WRITE_GATES: list = []
 
 
+class Proposals:
+    """What bulk writers (the import wizard) ask of the approvals app, which replaces this
+    default (nothing governed) with its own in its AppConfig.ready()."""
+
+    def governed(self, model, source) -> set[str]:
+        """Field names whose changes from ``source`` need approval."""
+        return set()
+
+    def propose(self, user, record, values: dict, *, source, channel, comment="") -> None:
+        """Turn {field: new value} of ``record`` into a change request."""
+        raise NotImplementedError
+
+
+PROPOSALS = Proposals()
+
+
 def _allowed(user, model, data: dict) -> dict:
     editable = access.editable_fields(user, model)
     return {name: value for name, value in data.items() if name in editable}
@@ -180,10 +196,15 @@ def records_bulk_update(user, model, *, pks: list[int], data: dict) -> int:
     if len(rows) != len(set(pks)):
         raise access_denied()
     for obj in rows:
-        for name, value in data.items():
+        values = dict(data)
+        for gate in WRITE_GATES:  # fields under approval become a request per record
+            values = gate(user, obj, values)
+        if not values:
+            continue
+        for name, value in values.items():
             setattr(obj, name, value)
         obj.full_clean()
-        obj.save(update_fields=_stamp(obj, list(data)))
+        obj.save(update_fields=_stamp(obj, list(values)))
     _check_scope(user, model, pks)
     return len(rows)
 

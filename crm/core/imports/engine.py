@@ -20,7 +20,7 @@ from django.db import DatabaseError, connection, connections, models, transactio
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.core import access, bulk
+from crm.core import access, bulk, records
 from crm.core.audit import audit_context
 from crm.core.choices import Channel
 from crm.core.imports import parsing, registry
@@ -62,6 +62,8 @@ class Outcome:
     # likely duplicates of new rows, found by the check: shown, never blocking
     warning_count: int = 0
     warnings: list[dict] = field(default_factory=list)
+    # changed values of fields under an approval rule: requested, not written
+    proposed: int = 0
     message: str = ""
 
     @property
@@ -87,6 +89,9 @@ class Run:
         self.can_add = self.user.has_perm(access.permission_name(self.model, "add"))
         self.defaults = self.spec.defaults(self.user) if self.spec.defaults else {}
         self.columns: list[Column] = []
+        self.source = _source(self.user)
+        self.governed = records.PROPOSALS.governed(self.model, self.source)
+        self.proposals: list[tuple[int, models.Model, dict]] = []  # this chunk's
 
     # --- errors ---------------------------------------------------------------------------
     def error(self, row, column, message) -> None:
@@ -175,6 +180,23 @@ class Run:
             self.find_duplicates(creates)
         self.write(creates, updates, changes)
         self.created_pks.update(obj.pk for _number, obj in creates)
+        self.propose()
+
+    def propose(self) -> None:
+        """Changed values of fields under an approval rule become one change request per
+        record (a real import only; the check counts them)."""
+        pending, self.proposals = self.proposals, []
+        if not self.apply or self.broken:
+            return
+        for number, obj, values in pending:
+            records.PROPOSALS.propose(
+                self.user,
+                obj,
+                values,
+                source=self.source,
+                channel=Channel.IMPORT,
+                comment=_("Import no. %(job)s, row %(row)s") % {"job": self.job.pk, "row": number},
+            )
 
     def find_duplicates(self, creates) -> None:
         """Warn about new rows that look like records the user can already see."""
@@ -361,14 +383,20 @@ class Run:
 
     def update_one(self, number, obj, values):
         """Set the row's values on the record: None on error, else (changed, prior values)."""
-        changed, prior = [], {}
+        changed, prior, proposed = [], {}, {}
         for name, value in values.items():
             model_field = self.model._meta.get_field(name)
             current = getattr(obj, model_field.attname)
+            if current != value and name in self.governed:
+                proposed[name] = value  # requested after the write, never written here
+                continue
             if current != value:
                 prior[model_field.attname] = current
                 setattr(obj, model_field.attname, value)
                 changed.append(name)
+        if proposed:
+            self.proposals.append((number, obj, proposed))
+            self.outcome.proposed += len(proposed)
         if not changed:
             return []
         if self.spec.before_save:

@@ -49,6 +49,7 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True, encoder=DjangoJSONEncoder)
     warning_count = models.PositiveIntegerField(_("possible duplicates"), default=0)
+    proposed_count = models.PositiveIntegerField(_("values sent for approval"), default=0)
     warnings = models.JSONField(
         _("possible duplicates"), default=list, blank=True, encoder=DjangoJSONEncoder
     )

@@ -164,6 +164,7 @@ def _store(job: ImportJob, outcome: engine.Outcome, *, apply: bool) -> None:
     now = timezone.now()
     job.created_count, job.updated_count = outcome.created, outcome.updated
     job.unchanged_count, job.error_count = outcome.unchanged, outcome.error_count
+    job.proposed_count = outcome.proposed
     job.errors, job.message = outcome.errors, outcome.message
     if not apply:
         job.warning_count, job.warnings = outcome.warning_count, outcome.warnings
