@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_import_warnings'),
+        ("core", "0006_import_warnings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
-            name='proposed_count',
-            field=models.PositiveIntegerField(default=0, verbose_name='values sent for approval'),
+            model_name="importjob",
+            name="proposed_count",
+            field=models.PositiveIntegerField(default=0, verbose_name="values sent for approval"),
         ),
     ]
