@@ -122,7 +122,8 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "refs": {ADMINISTRATOR: dict.fromkeys(_REFS_MODELS, _ALL)},
     # Data stewards settle conflicts between sources; administrators may too.
     "approvals": {
-        ADMINISTRATOR: {"conflict": ("resolve",)},
+        ADMINISTRATOR: {"conflict": ("resolve",), "changerequest": ("exchange",)},
         APPROVER: {"conflict": ("resolve",)},
+        DATA_CONTRACTOR: {"changerequest": ("exchange",)},
     },
 }

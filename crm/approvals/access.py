@@ -22,6 +22,8 @@ class ChangeRequestAccess(access.ModelAccess):
     prefix = ""
 
     def view(self, scope, f):
+        if scope.outside:
+            return access.NOTHING  # outside parties get their own screens, never these
         if scope.view_all:
             return Q()
         p = self.prefix
@@ -46,6 +48,8 @@ class ConflictAccess(access.ModelAccess):
     prefix = ""
 
     def view(self, scope, f):
+        if scope.outside:
+            return access.NOTHING
         if scope.view_all:
             return Q()
         return Q(**{f(self.prefix + "party_ids__contains"): [scope.user_id]})

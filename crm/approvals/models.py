@@ -204,6 +204,9 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("change request")
         verbose_name_plural = _("change requests")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("exchange_changerequest", _("Can exchange depersonalised data as the data contractor"))
+        ]
         indexes = [
             models.Index(fields=["content_type", "object_id", "state"], name="approvals_cr_record"),
             models.Index(fields=["state", "deadline"], name="approvals_cr_state_deadline"),

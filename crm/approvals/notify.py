@@ -5,6 +5,7 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.choices import Source
 from crm.notifications import events
 from crm.notifications.models import Delivery
 from crm.notifications.services import notify_many
@@ -27,6 +28,10 @@ RECHECKED = events.register(
 
 
 def _record(request) -> str:
+    """The record as notifications name it; the data contractor's requests by number only,
+    since a sole proprietor's name is personal data the contractor may not read."""
+    if request.source == Source.CONTRACTOR:
+        return f"{request.content_type.name} #{request.object_id}"
     record = request.record
     return str(record) if record is not None else f"#{request.object_id}"
 

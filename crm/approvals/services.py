@@ -41,6 +41,8 @@ from crm.core.records import RecordError, access_denied
 # Sources whose author is a person acting in the CRM's pages or API: their edits are checked
 # against the access policy here. The ERP, the system and the geocoder write as the CRM.
 PERSONAL_SOURCES = (Source.STAFF, Source.DEALER, Source.SUB_DEALER, Source.CONTRACTOR)
+# Deadline of a request for values no rule covers (they go to the data stewards).
+STEWARD_DEADLINE_HOURS = 72
 
 
 @dataclass
@@ -194,10 +196,14 @@ def change_request_submit(
     return result
 
 
-def _open_request(actor, record, source, channel, comment, rules, requested) -> ChangeRequest:
+def _open_request(
+    actor, record, source, channel, comment, rules, requested, loose=()
+) -> ChangeRequest:
+    """A request for ``requested`` ({rule pk: [(field, old, new)]}) and ``loose`` values no
+    rule governs ([(field, old, new)], routed to the data stewards)."""
     author_id = actor.pk if actor is not None else None
     now = timezone.now()
-    hours = min(rules[pk].deadline_hours for pk in requested)
+    hours = min([rules[pk].deadline_hours for pk in requested] or [STEWARD_DEADLINE_HOURS])
     request = ChangeRequest.objects.create(
         content_type=ContentType.objects.get_for_model(type(record)),
         object_id=record.pk,
@@ -220,6 +226,21 @@ def _open_request(actor, record, source, channel, comment, rules, requested) -> 
             [
                 RequestItem(request=request, group=group, field=name, old_value=old, new_value=new)
                 for name, old, new in entries
+            ]
+        )
+    if loose:
+        stewards = sorted(conflicts.stewards() - {author_id})
+        group = RequestGroup.objects.create(
+            request=request,
+            rule_name=str(_("Corrections without a rule: data stewards")),
+            mode=Mode.ANY,
+            route=[{"label": str(_("Data stewards")), "users": stewards}],
+        )
+        approvers.update(stewards)
+        RequestItem.objects.bulk_create(
+            [
+                RequestItem(request=request, group=group, field=name, old_value=old, new_value=new)
+                for name, old, new in loose
             ]
         )
     request.approver_ids = sorted(approvers)
@@ -606,3 +627,48 @@ class Proposals:
             requested.setdefault(rule.pk, []).append((model_field.name, old, new))
         if requested:
             _open_request(user, record, source, channel, comment, rules, requested)
+
+
+def _cleaned(model, record, name, text):
+    """A value typed in a file, as the field stores it, or RecordError naming the field."""
+    model_field = _field(model, name)
+    value = text
+    if isinstance(model_field, models.DecimalField | models.FloatField | models.IntegerField):
+        value = str(text).replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    if value in ("", None):
+        value = None if model_field.null else ""
+    try:
+        return model_field.clean(value, record)
+    except ValidationError as error:
+        raise RecordError(
+            f"{str(model_field.verbose_name).capitalize()}: {' '.join(error.messages)}"
+        ) from None
+
+
+def propose_all(user, record, values: dict, *, source, channel, comment="") -> ChangeRequest | None:
+    """Every changed value becomes part of one change request for the record: fields under a
+    rule follow their rule, the others go to the data stewards (the data contractor's
+    corrections). Returns the request, or None when nothing changed."""
+    model = type(record)
+    governing = routes.rules_for(model, source)
+    requested, rules, loose = {}, {}, []
+    for name, value in values.items():
+        new = plain(_cleaned(model, record, name, value))
+        model_field = _field(model, name)
+        old = _current(record, model_field)
+        if new == old:
+            continue
+        outcome = conflicts.check(
+            user, record, name, source=source, channel=channel, value=new, current=old
+        )
+        if outcome != conflicts.GO:
+            continue
+        rule = governing.get(name)
+        if rule is None:
+            loose.append((name, old, new))
+        else:
+            rules[rule.pk] = rule
+            requested.setdefault(rule.pk, []).append((name, old, new))
+    if not requested and not loose:
+        return None
+    return _open_request(user, record, source, channel, comment, rules, requested, loose)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.RequestListView.as_view(), name="request_list"),
     path("<int:pk>/", views.RequestDetailView.as_view(), name="request_detail"),
     path("conflicts/", views.ConflictListView.as_view(), name="conflict_list"),
+    path("contractor/", views.ContractorView.as_view(), name="contractor"),
     path("conflicts/<int:pk>/", views.ConflictDetailView.as_view(), name="conflict_detail"),
 ]

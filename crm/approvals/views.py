@@ -2,16 +2,22 @@
 and the request itself (values old and new, the route and its decisions, the state history,
 and the actions the user may take: decide, rework, withdraw)."""
 
+import hashlib
+import tempfile
+from pathlib import Path
+
 from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.approvals import conflicts, services
+from crm.approvals import conflicts, contractor, services
 from crm.approvals.models import (
     ChangeRequest,
     Conflict,
@@ -21,7 +27,10 @@ from crm.approvals.models import (
     Verdict,
 )
 from crm.core import access
+from crm.core.exporting import log_export, log_finish
 from crm.core.generic import ScopedView
+from crm.core.imports import parsing
+from crm.core.models import ExportStatus
 from crm.core.records import RecordError
 
 QUEUE_LIMIT = 500  # requests waiting for one approver that the queue evaluates at once
@@ -381,3 +390,82 @@ def _resolved_display(conflict, model) -> str:
     if conflict.state != ConflictState.RESOLVED:
         return ""
     return value_display(model, conflict.field, conflict.resolved_value)
+
+
+class ContractorUploadForm(forms.Form):
+    dataset = forms.ChoiceField(label=gettext_lazy("Data"))
+    file = forms.FileField(label=gettext_lazy("Corrected workbook (XLSX)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [(k, d.label) for k, d in contractor.DATASETS.items()]
+        self.fields["dataset"].widget.attrs["class"] = "form-select"
+        self.fields["file"].widget.attrs.update({"class": "form-control", "accept": ".xlsx"})
+
+
+class ContractorView(ScopedView):
+    """The data contractor's workspace: depersonalised workbooks out, corrections back in as
+    change requests. No page here shows a record's values (personal data never reaches the
+    contractor's screen)."""
+
+    model = ChangeRequest
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.has_perm(contractor.PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        key = request.GET.get("export", "")
+        if key:
+            dataset = contractor.DATASETS.get(key)
+            if dataset is None:
+                raise Http404
+            return self.export(dataset)
+        return self.page(ContractorUploadForm())
+
+    def export(self, dataset):
+        content = contractor.export_workbook(dataset)
+        entry = log_export(
+            self.request.user,
+            model=dataset.model,
+            query="contractor=1",
+            file_format="xlsx",
+            rows=0,
+            status=ExportStatus.QUEUED,
+        )
+        log_finish(entry, sha256=hashlib.sha256(content).hexdigest())
+        response = HttpResponse(
+            content,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{dataset.key}-{stamp}.xlsx"'
+        return response
+
+    def post(self, request):
+        form = ContractorUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.page(form, status=400)
+        dataset = contractor.DATASETS[form.cleaned_data["dataset"]]
+        upload = form.cleaned_data["file"]
+        if upload.size > parsing.MAX_BYTES:
+            form.add_error("file", parsing.too_big_message())
+            return self.page(form, status=400)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.xlsx"
+            with path.open("wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+            outcome = contractor.import_workbook(request.user, dataset, path, upload.name)
+        return self.page(
+            ContractorUploadForm(), outcome=outcome, status=400 if outcome.errors else 200
+        )
+
+    def page(self, form, outcome=None, status=200):
+        return render(
+            self.request,
+            "approvals/contractor.html",
+            {"form": form, "outcome": outcome, "datasets": contractor.DATASETS.values()},
+            status=status,
+        )

@@ -67,6 +67,10 @@ MENU: list[NavGroup] = [
         ],
     ),
     NavGroup(
+        _("Data contractor"),
+        [NavItem(_("Data exchange"), "approvals:contractor", "approvals.exchange_changerequest")],
+    ),
+    NavGroup(
         _("Administration"),
         [
             NavItem(_("Admin site"), "admin:index", admin_only=True),

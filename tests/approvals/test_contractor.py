@@ -1,0 +1,161 @@
+"""The data contractor's round trip: a depersonalised workbook out (no personal data in the
+file, on any page or in any notification), corrected cells back in as change requests with
+source contractor; forged tokens and edits of forbidden columns refused with row and column,
+nothing written."""
+
+import io
+
+import pytest
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from crm.approvals import contractor, services
+from crm.approvals.models import ChangeRequest, RequestState, Verdict
+from crm.clients import requisites
+from crm.clients.models import Contact, CounterpartyType, Organisation
+from crm.core.choices import Source
+from tests.factories import UserFactory
+from tests.security.conftest import build_world
+
+pytestmark = pytest.mark.django_db
+
+IE_INN = "500100732259"  # a valid 12-digit INN
+IE_OGRNIP = "304500116000157"
+MARKERS = [
+    "Маркеров",
+    "Маркерова",
+    IE_INN,
+    IE_OGRNIP,
+    "Маркерная",
+    "79990001122",
+    "999 000-11-22",
+    "markerov@example.com",
+    "anna.markerova@example.com",
+]
+
+
+@pytest.fixture
+def world():
+    world = build_world()
+    requisites.check_inn(IE_INN)
+    world["ie"] = Organisation.objects.create(
+        name="ИП Маркеров Иван Петрович",
+        legal_name="Индивидуальный предприниматель Маркеров Иван Петрович",
+        counterparty_type=CounterpartyType.ENTREPRENEUR,
+        inn=IE_INN,
+        ogrn=IE_OGRNIP,
+        legal_address="г. Москва, Маркерная ул., д. 1",
+        phone="+79990001122",
+        email="markerov@example.com",
+        owner=world["manager"],
+        region=world["regions"]["77"],
+    )
+    Contact.objects.create(
+        organisation=world["ie"],
+        last_name="Маркерова",
+        first_name="Анна",
+        mobile="+79990001122",
+        email="anna.markerova@example.com",
+    )
+    world["firm"] = Organisation.objects.get(pk=world["mine"].pk)
+    world["contractor"] = UserFactory(username="contractor-x", role="data_contractor")
+    world["steward"] = UserFactory(username="steward-x", role="approver")
+    return world
+
+
+def sheet_values(content: bytes) -> list[list[str]]:
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return [
+        ["" if c is None else str(c) for c in row]
+        for row in book.active.iter_rows(values_only=True)
+    ]
+
+
+def assert_no_markers(text: str) -> None:
+    for marker in MARKERS:
+        assert marker not in text, marker
+
+
+def upload(client, rows, dataset="organisations"):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.name = "corrected.xlsx"
+    buffer.seek(0)
+    return client.post("/approvals/contractor/", {"dataset": dataset, "file": buffer})
+
+
+def exported(client, dataset="organisations"):
+    response = client.get(f"/approvals/contractor/?export={dataset}")
+    assert response.status_code == 200
+    return sheet_values(response.content)
+
+
+def column(rows, name, dataset="organisations"):
+    """The index of the column showing field ``name`` (headers are in the user's language)."""
+    with translation.override("ru"):
+        label = next(str(c.label) for c in contractor.DATASETS[dataset].columns if c.name == name)
+    return rows[0].index(label)
+
+
+def test_the_round_trip_sends_corrections_for_approval_and_leaks_nothing(world, logged_in):
+    client = logged_in(world["contractor"])
+    rows = exported(client)
+    assert_no_markers(repr(rows))
+    ie_row = next(r for r in rows if r[0] == str(world["ie"].pk))
+    assert all(
+        ie_row[column(rows, name)].startswith(contractor.PSEUDONYM_PREFIX)
+        for name in ("name", "inn", "ogrn", "legal_address", "phone", "email", "contact")
+    )
+    # Correct the website of the sole proprietor and the address of the company.
+    website, address = column(rows, "website"), column(rows, "legal_address")
+    firm_row = next(r for r in rows if r[0] == str(world["firm"].pk))
+    ie_row[website] = "https://markets.example.com"
+    firm_row[address] = "г. Москва, ул. Исправленная, д. 5"
+    response = upload(client, rows)
+    assert response.status_code == 200, response.content.decode()[:3000]
+    assert 'data-testid="contractor-result"' in response.content.decode()
+    assert_no_markers(response.content.decode())
+    requests = ChangeRequest.objects.filter(source=Source.CONTRACTOR)
+    assert requests.count() == 2
+    world["firm"].refresh_from_db()
+    assert world["firm"].legal_address != "г. Москва, ул. Исправленная, д. 5"  # not written yet
+    for request in requests:
+        services.change_request_decide(world["steward"], request=request, verdict=Verdict.APPROVE)
+    world["firm"].refresh_from_db()
+    world["ie"].refresh_from_db()
+    assert world["firm"].legal_address == "г. Москва, ул. Исправленная, д. 5"
+    assert world["ie"].website == "https://markets.example.com"
+    assert set(requests.values_list("state", flat=True)) == {RequestState.APPLIED}
+    # The contractor heard about the decisions without reading any personal data.
+    notes = world["contractor"].notifications.all()
+    assert notes.count() == 2
+    assert_no_markers(" ".join(f"{n.title} {n.body}" for n in notes))
+    for path in ("/approvals/contractor/", "/notifications/", "/approvals/?show=mine", "/"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert_no_markers(page.content.decode())
+    assert client.get(f"/clients/organisations/{world['ie'].pk}/").status_code in (403, 404)
+    assert client.get("/clients/organisations/").status_code == 403
+
+
+def test_forged_tokens_and_forbidden_columns_are_refused_and_nothing_is_sent(world, logged_in):
+    client = logged_in(world["contractor"])
+    rows = exported(client)
+    ie_row = next(r for r in rows if r[0] == str(world["ie"].pk))
+    firm_row = next(r for r in rows if r[0] == str(world["firm"].pk))
+    name, inn, website = column(rows, "name"), column(rows, "inn"), column(rows, "website")
+    ie_row[name] = "PD-0000000000000000"  # forged
+    firm_row[inn] = "7736050003"  # a column the contractor may not change
+    firm_row[website] = "https://ok.example.com"  # fine, but the file is refused as a whole
+    response = upload(client, rows)
+    assert response.status_code == 400
+    errors = response.content.decode()
+    assert rows[0][name] in errors
+    assert rows[0][inn] in errors
+    assert_no_markers(errors)
+    assert not ChangeRequest.objects.exists()
+    rows[0][1] = "Переименовано"
+    assert "не те" in upload(client, rows).content.decode()  # renamed columns are refused
