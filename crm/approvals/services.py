@@ -34,7 +34,7 @@ from crm.approvals.models import (
 )
 from crm.approvals.workflow import transition
 from crm.core import access
-from crm.core.audit import audit_context
+from crm.core.audit import audit_context, current_context
 from crm.core.choices import Channel, Source
 from crm.core.records import RecordError, access_denied
 
@@ -531,15 +531,22 @@ def staff_edit_gate(user, record, values: dict) -> dict:
             rest[name] = value
             continue
         outcome = conflicts.check(
-            user, record, name, source=Source.STAFF, channel=Channel.WEB, value=new, current=old
+            user,
+            record,
+            name,
+            source=Source.STAFF,
+            channel=current_context("channel", Channel.WEB),
+            value=new,
+            current=old,
         )
         if outcome != conflicts.GO:
             continue  # outranked, or waiting for a data steward (the card shows the conflict)
         rules[rule.pk] = rule
         requested.setdefault(rule.pk, []).append((model_field.name, old, new))
     if requested:
+        channel = current_context("channel", Channel.WEB)  # the page or the API
         record._change_request = _open_request(
-            user, record, Source.STAFF, Channel.WEB, "", rules, requested
+            user, record, Source.STAFF, channel, "", rules, requested
         )
     return rest
 

@@ -29,6 +29,14 @@ def audit_context(*, source: Source, channel: Channel, user=None, request_id=Non
         yield
 
 
+def current_context(key: str, default=None):
+    """A value of the audit context open around this code (e.g. the request's channel)."""
+    from pghistory import runtime
+
+    value = getattr(runtime._tracker, "value", None)
+    return value.metadata.get(key, default) if value is not None else default
+
+
 def audit_context_add(**values):
     """Add values (e.g. the user an API key resolved to) to the currently open audit context."""
     pghistory.context(**values)

@@ -306,3 +306,33 @@ def test_an_overdue_request_is_escalated_exactly_once_by_the_beat_task(world, ou
     assert regional.notifications.filter(event_type="approvals.escalated").count() == 1
     decide(head, request)  # the line manager decides in the overdue approver's place
     assert fresh(request).state == RequestState.APPLIED
+
+
+@pytest.mark.parametrize("source", list(Source.values), ids=str)
+def test_every_source_proposes_through_the_one_entry(world, outlet, source):
+    rule(["address"], {"user": world["regional"]})  # no sources listed: every source
+    author = world["head"] if source in services.PERSONAL_SOURCES else None
+    result = submit(author, outlet, source=source, address=NEW_ADDRESS)
+    assert result.request is not None
+    assert (result.request.source, result.request.author) == (source, author)
+
+
+def test_an_api_write_of_a_governed_field_becomes_a_request(world, outlet, client):
+    from crm.core.api.services import api_key_create
+
+    rule(["address"], {"user": world["regional"]})
+    key = api_key_create(
+        None, name="k", user=world["manager"], scopes=["outlets:read", "outlets:write"]
+    )[1]
+    response = client.patch(
+        f"/api/v1/outlets/{outlet.pk}/",
+        {"address": NEW_ADDRESS, "opening_hours": "10-22", "version": outlet.version},
+        content_type="application/json",
+        headers={"Authorization": f"Api-Key {key}"},
+    )
+    assert response.status_code == 200, response.content
+    current = fresh(outlet)
+    assert current.opening_hours == "10-22"
+    assert current.address != NEW_ADDRESS
+    request = ChangeRequest.objects.get()
+    assert (request.channel, request.author) == (Channel.API, world["manager"])
