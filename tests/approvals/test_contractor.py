@@ -159,3 +159,21 @@ def test_forged_tokens_and_forbidden_columns_are_refused_and_nothing_is_sent(wor
     assert not ChangeRequest.objects.exists()
     rows[0][1] = "Переименовано"
     assert "не те" in upload(client, rows).content.decode()  # renamed columns are refused
+
+
+def test_no_page_shows_the_contractor_personal_data(world, logged_in):
+    """Every route of the application, with the sole proprietor's id wherever an id goes."""
+    import re
+
+    from tests.security.test_url_walker import ROUTES
+
+    client = logged_in(world["contractor"])
+    pk = str(world["ie"].pk)
+    for route in ROUTES:
+        if "logout" in route or route.startswith("admin/"):
+            continue
+        path = "/" + re.sub(r"<(?:(\w+):)?\w+>", lambda m: pk if m[1] == "int" else "x", route)
+        for suffix in ("", "?q=Марке", "?export=csv"):  # a prefix: the echo is no leak
+            response = client.get(path + suffix)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert_no_markers(body.decode("utf-8", "replace"))
