@@ -22,6 +22,7 @@ from crm.approvals.models import (
     ChangeRequest,
     Conflict,
     ConflictState,
+    Delegation,
     RequestState,
     TransitionLog,
     Verdict,
@@ -467,5 +468,58 @@ class ContractorView(ScopedView):
             self.request,
             "approvals/contractor.html",
             {"form": form, "outcome": outcome, "datasets": contractor.DATASETS.values()},
+            status=status,
+        )
+
+
+class DelegationForm(forms.ModelForm):
+    class Meta:
+        model = Delegation
+        fields = ["delegate", "starts", "ends"]
+        widgets = {
+            "starts": forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+            "ends": forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        staff = get_user_model().objects.filter(is_active=True, position__isnull=False)
+        self.fields["delegate"].queryset = staff.exclude(pk=user.pk).order_by(
+            "last_name", "first_name"
+        )
+        self.fields["delegate"].widget.attrs["class"] = "form-select"
+        self.instance.user = user
+
+
+class DelegationView(ScopedView):
+    """An approver's own delegations: who decides instead of them while they are away."""
+
+    model = ChangeRequest
+
+    def get(self, request):
+        return self.page(DelegationForm(user=request.user))
+
+    def post(self, request):
+        if request.POST.get("action") == "delete" and request.POST.get("pk", "").isdigit():
+            Delegation.objects.filter(user=request.user, pk=int(request.POST["pk"])).delete()
+            messages.success(request, _("The delegation was removed."))
+            return redirect("approvals:delegation")
+        form = DelegationForm(request.POST, user=request.user)
+        if not form.is_valid():
+            return self.page(form, status=400)
+        delegation = form.save()
+        services.delegation_saved(delegation)
+        messages.success(request, _("Saved."))
+        return redirect("approvals:delegation")
+
+    def page(self, form, status=200):
+        mine = Delegation.objects.filter(user=self.request.user).select_related("delegate")
+        mine = mine.filter(ends__gte=timezone.localdate())
+        return render(
+            self.request,
+            "approvals/delegation.html",
+            {"form": form, "delegations": mine},
             status=status,
         )

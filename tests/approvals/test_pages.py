@@ -155,3 +155,36 @@ def test_a_hidden_field_is_not_shown_as_pending(world, logged_in):
     )
     card = logged_in(world["colleague"]).get(outlet.get_absolute_url()).content.decode()
     assert NEW_ADDRESS not in card
+
+
+def test_an_approver_sets_and_removes_their_own_delegation(world, logged_in):
+    from datetime import timedelta
+
+    from crm.approvals.models import Delegation
+
+    client = logged_in(world["regional"])
+    url = reverse("approvals:delegation")
+    today = timezone.localdate()
+    bad = client.post(
+        url,
+        {
+            "delegate": world["colleague"].pk,
+            "starts": today.isoformat(),
+            "ends": (today - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert bad.status_code == 400
+    saved = client.post(
+        url,
+        {
+            "delegate": world["colleague"].pk,
+            "starts": today.isoformat(),
+            "ends": (today + timedelta(days=14)).isoformat(),
+        },
+    )
+    assert saved.status_code == 302
+    delegation = Delegation.objects.get()
+    assert (delegation.user, delegation.delegate) == (world["regional"], world["colleague"])
+    assert world["colleague"].get_full_name() in client.get(url).content.decode()
+    client.post(url, {"action": "delete", "pk": delegation.pk})
+    assert not Delegation.objects.exists()
