@@ -115,6 +115,21 @@ def change_request(model):
     return make
 
 
+def conflict(model, field_name):
+    """An open conflict about the record (its generic relation moves with a merge)."""
+
+    def make(target, world):
+        from crm.approvals.models import Conflict
+
+        return Conflict.objects.create(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id=target.pk,
+            field=field_name,
+        )
+
+    return make
+
+
 def make_outlet(dealer, name="Салон на Тверской"):
     from crm.outlets.models import Outlet
 
@@ -148,6 +163,7 @@ ROW_MAKERS = {
             pk=assign_perm("clients.view_organisation", w["colleague"], o).pk
         ),
         "approvals.ChangeRequest.object_id": change_request(Organisation),
+        "approvals.Conflict.object_id": conflict(Organisation, "legal_address"),
         "guardian.GroupObjectPermission.object_pk": generic_group_grant(Organisation),
         "guardian.UserObjectPermission.object_pk": generic_user_grant(Organisation),
         "outlets.Outlet.dealer_id": lambda o, w: make_outlet(o),
@@ -161,6 +177,7 @@ ROW_MAKERS = {
             author=w["manager"],
         ),
         "approvals.ChangeRequest.object_id": change_request(Contact),
+        "approvals.Conflict.object_id": conflict(Contact, "email"),
         "guardian.GroupObjectPermission.object_pk": generic_group_grant(Contact),
         "guardian.UserObjectPermission.object_pk": generic_user_grant(Contact),
         "outlets.Outlet_contacts.contact_id": outlet_contact_link,
