@@ -211,7 +211,8 @@ def _settle(conflict, steward, value, source, comment) -> None:
     conflict.resolved_by = steward
     conflict.resolved_at = timezone.now()
     conflict.comment = comment
-    transition(conflict, "resolve", actor=steward, comment=comment, check_permission=False)
+    # A steward passes the transition's permission; a source priority acts as the system.
+    transition(conflict, "resolve", actor=steward, comment=comment)
 
 
 def stewards() -> set[int]:

@@ -528,7 +528,12 @@ class Conflict(ConcurrentTransitionMixin, models.Model):
 
         return field_label(self.content_type.model_class(), self.field)
 
-    @transition(field=state, source=ConflictState.OPEN, target=ConflictState.RESOLVED)
+    @transition(
+        field=state,
+        source=ConflictState.OPEN,
+        target=ConflictState.RESOLVED,
+        permission="approvals.resolve_conflict",
+    )
     def resolve(self):
         pass
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from integrations.geocoding import client, mapping
@@ -178,7 +178,41 @@ def geocode_record(
         values[precision.attname] = location.precision
     if rows.filter(**values).exists():
         return "unchanged"  # no empty history row for a point that did not move
-    return "updated" if rows.update(**values) else "stale"
+    return _write_point(model, pk, address_field, current, lat, lon, precision, values)
+
+
+def _write_point(model, pk, address_field, address, lat, lon, precision, values) -> str:
+    """Write the point through the CRM's one entry for changes (source: system), so that
+    approval rules and conflicts between sources apply to geocoder results too; only while
+    the record still has the geocoded address (locked, so it cannot change meanwhile)."""
+    from crm.approvals.services import change_request_submit
+    from crm.core.choices import Channel, Source
+
+    with transaction.atomic():
+        record = (
+            model._default_manager.select_for_update()
+            .filter(pk=pk, **{address_field: address})
+            .first()
+        )
+        if record is None:
+            return "stale"
+        result = change_request_submit(
+            None,
+            source=Source.SYSTEM,
+            channel=Channel.TASK,
+            record=record,
+            changes={lat.name: values[lat.attname], lon.name: values[lon.attname]},
+        )
+        point = {lat.name, lon.name}
+        if precision is not None and point <= set(result.written) | set(result.unchanged):
+            model._default_manager.filter(pk=pk).update(
+                **{precision.attname: values[precision.attname]}
+            )
+    if result.request is not None:
+        return "requested"
+    if result.held or result.overruled:
+        return "held"
+    return "updated"
 
 
 def geocode_record_later(

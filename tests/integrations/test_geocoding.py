@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.template import Context, Template
 from django.urls import reverse
@@ -563,3 +564,31 @@ def test_geocode_records_later_queues_batches(db):
     messages = OutboxMessage.objects.filter(task_name=service.MANY_TASK_NAME).order_by("pk")
     assert [len(m.args[1]) for m in messages] == [service.BATCH_SIZE, 1]
     assert {m.queue for m in messages} == {"long"}
+
+
+def test_a_geocoder_point_under_an_approval_rule_is_requested_not_written(yandex):
+    """Geocoder results pass through the one entry for changes (source: system)."""
+    from crm.approvals.models import ApprovalRule, ApprovalStep, ChangeRequest
+    from crm.outlets.models import Outlet
+    from tests.security.conftest import build_world
+
+    world = build_world()
+    outlet = world["outlets"]["mine"]
+    Outlet.objects.filter(pk=outlet.pk).update(address="Санкт-Петербург, Невский проспект, 28")
+    rule = ApprovalRule.objects.create(
+        name="Точка на карте",
+        content_type=ContentType.objects.get_for_model(Outlet),
+        fields=["latitude", "longitude"],
+        sources=["system"],
+    )
+    ApprovalStep.objects.create(rule=rule, user=world["regional"])
+    outcome = tasks.geocode_address.apply(
+        args=["outlets.Outlet", outlet.pk, "address", "latitude", "longitude"],
+        kwargs={"precision_field": "geo_precision"},
+    ).get()
+    assert outcome == "requested"
+    outlet.refresh_from_db()
+    assert outlet.latitude is None
+    request = ChangeRequest.objects.get()
+    assert request.source == "system"
+    assert sorted(request.items.values_list("field", flat=True)) == ["latitude", "longitude"]
