@@ -197,6 +197,10 @@ class ChangeRequest(ConcurrentTransitionMixin, models.Model):
     # decide the open steps too; set once, by the escalation task.
     escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
     escalated_to = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # the import that proposed these values (undoing it withdraws the request while open)
+    import_job = models.ForeignKey(
+        "core.ImportJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -615,7 +615,9 @@ class Proposals:
     def governed(self, model, source) -> set[str]:
         return set(routes.rules_for(model, source))
 
-    def propose(self, user, record, values: dict, *, source, channel, comment="") -> None:
+    def propose(
+        self, user, record, values: dict, *, source, channel, comment="", import_job=None
+    ) -> None:
         model = type(record)
         governing = routes.rules_for(model, source)
         requested, rules = {}, {}
@@ -633,7 +635,24 @@ class Proposals:
             rules[rule.pk] = rule
             requested.setdefault(rule.pk, []).append((model_field.name, old, new))
         if requested:
-            _open_request(user, record, source, channel, comment, rules, requested)
+            request = _open_request(user, record, source, channel, comment, rules, requested)
+            ChangeRequest.objects.filter(pk=request.pk).update(import_job=import_job)
+
+    def withdraw_for_import(self, user, import_job_id: int) -> int:
+        withdrawn = 0
+        for request in ChangeRequest.objects.filter(
+            import_job_id=import_job_id, state__in=[RequestState.PENDING, RequestState.RETURNED]
+        ):
+            request.decided_at = timezone.now()
+            transition(
+                request,
+                "cancel",
+                actor=user,
+                comment=_("The import that proposed these values was undone."),
+                check_permission=False,
+            )
+            withdrawn += 1
+        return withdrawn
 
 
 def _cleaned(model, record, name, text):

@@ -76,9 +76,15 @@ class Proposals:
         """Field names whose changes from ``source`` need approval."""
         return set()
 
-    def propose(self, user, record, values: dict, *, source, channel, comment="") -> None:
+    def propose(
+        self, user, record, values: dict, *, source, channel, comment="", import_job=None
+    ) -> None:
         """Turn {field: new value} of ``record`` into a change request."""
         raise NotImplementedError
+
+    def withdraw_for_import(self, user, import_job_id: int) -> int:
+        """Withdraw the open requests an import made (its undo); returns how many."""
+        return 0
 
 
 PROPOSALS = Proposals()

@@ -59,6 +59,12 @@ def test_an_import_requests_governed_values_and_writes_the_rest(world):
         RequestState.PENDING,
     )
     assert request.items.get().new_value == "г. Москва, ул. Импортная, 1"
+    assert request.import_job_id == job.pk
+    # Undoing the import restores the hours and withdraws the request nobody decided yet.
+    services.import_undo(manager, job=job)
+    outlet.refresh_from_db()
+    assert outlet.opening_hours != "9-21"
+    assert ChangeRequest.objects.get().state == RequestState.CANCELLED
 
 
 def test_a_bulk_edit_requests_governed_values_per_record(world):

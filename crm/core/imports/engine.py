@@ -196,6 +196,7 @@ class Run:
                 source=self.source,
                 channel=Channel.IMPORT,
                 comment=_("Import no. %(job)s, row %(row)s") % {"job": self.job.pk, "row": number},
+                import_job=self.job.pk,
             )
 
     def find_duplicates(self, creates) -> None:

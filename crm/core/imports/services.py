@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from crm.core import access
+from crm.core import access, records
 from crm.core.audit import audit_context
 from crm.core.choices import Channel
 from crm.core.imports import engine, parsing, registry
@@ -281,6 +281,8 @@ def import_undo(user, *, job: ImportJob) -> ImportJob:
                 refused += _undo_chunk(user, model, chunk, editable, now, dry=bool(refused))
             if refused:
                 raise UndoRefused(refused)
+            # values it sent for approval and nobody decided yet are withdrawn too
+            records.PROPOSALS.withdraw_for_import(user, job.pk)
         locked.status, locked.undone_at = ImportStatus.UNDONE, now
         locked.save(update_fields=["status", "undone_at"])
     job.status, job.undone_at = locked.status, locked.undone_at
