@@ -522,7 +522,7 @@ def staff_edit_gate(user, record, values: dict) -> dict:
     governing = routes.rules_for(model, Source.STAFF)
     if not governing:
         return values
-    rest, requested, rules = {}, {}, {}
+    rest, requested, rules, held = {}, {}, {}, []
     for name, value in values.items():
         rule = governing.get(name)
         model_field = model._meta.get_field(name)
@@ -540,14 +540,28 @@ def staff_edit_gate(user, record, values: dict) -> dict:
             current=old,
         )
         if outcome != conflicts.GO:
-            continue  # outranked, or waiting for a data steward (the card shows the conflict)
+            held.append(str(model_field.verbose_name))  # outranked, or for a data steward
+            continue
         rules[rule.pk] = rule
         requested.setdefault(rule.pk, []).append((model_field.name, old, new))
+    notes = []
     if requested:
         channel = current_context("channel", Channel.WEB)  # the page or the API
         record._change_request = _open_request(
             user, record, Source.STAFF, channel, "", rules, requested
         )
+        names = [
+            str(model._meta.get_field(n).verbose_name)
+            for e in requested.values()
+            for n, _old, _new in e
+        ]
+        notes.append(_("Sent for approval: %(fields)s.") % {"fields": ", ".join(names)})
+    if held:
+        notes.append(
+            _("Other sources disagree about %(fields)s: not saved, a data steward decides.")
+            % {"fields": ", ".join(held)}
+        )
+    record._write_note = " ".join(notes)
     return rest
 
 

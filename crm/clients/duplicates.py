@@ -166,15 +166,17 @@ def contact_duplicates(
     return found.result(limit)
 
 
-def organisations_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> list[tuple]:
+def organisations_like_new_rows(user, creates, *, existing_up_to, name_rows=0) -> list[tuple]:
     """Likely duplicates of the new organisations of an import, for its check.
 
     ``creates`` is [(row number, unsaved Organisation)]. INNs, phones and e-mails of every row
     are compared in a few bulk queries; names (one indexed query each) for the first
-    ``name_rows`` rows. ``exclude`` holds rows the check itself has written. Returns
-    [(row number, field name, message)].
+    ``name_rows`` rows. Only records up to ``existing_up_to`` (those before the import) count.
+    Returns [(row number, field name, message)].
     """
-    visible = access.restrict(Organisation.objects.all(), user, "view").exclude(pk__in=exclude)
+    visible = access.restrict(Organisation.objects.all(), user, "view").filter(
+        pk__lte=existing_up_to
+    )
     hits: dict[int, dict] = {}  # row -> {pk: (name, [reasons], field)}
 
     def note(number, pk, name, reason, field_name):
@@ -232,12 +234,12 @@ def organisations_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> li
     return warnings
 
 
-def contacts_like_new_rows(user, creates, *, exclude=(), name_rows=0) -> list[tuple]:
+def contacts_like_new_rows(user, creates, *, existing_up_to, name_rows=0) -> list[tuple]:
     """Likely duplicates of the new contacts of an import, for its check: contacts the user
     may view (at any organisation) with the same phone or mobile, or the same e-mail. A few
     bulk queries for the whole chunk. ``creates`` is [(row number, unsaved Contact)]; returns
     [(row number, field name, message)]."""
-    visible = access.restrict(Contact.objects.all(), user, "view").exclude(pk__in=exclude)
+    visible = access.restrict(Contact.objects.all(), user, "view").filter(pk__lte=existing_up_to)
     phones: dict[str, list[tuple[int, str]]] = {}
     emails: dict[str, list[tuple[int, str]]] = {}
     for number, obj in creates:

@@ -64,6 +64,7 @@ def test_an_edit_sends_the_governed_field_for_approval_and_the_card_says_so(
     assert outlet.address != NEW_ADDRESS  # governed: requested
     request = ChangeRequest.objects.get()
     card = client.get(outlet.get_absolute_url()).content.decode()
+    assert "Отправлено на согласование: адрес." in card  # the message after saving
     assert 'data-testid="pending-approval"' in card
     assert NEW_ADDRESS in card
 

@@ -79,7 +79,8 @@ class ObjectEditView(ScopedView):
         except records.RecordError as error:
             form.add_error(None, error.message)
             return self.render_form(form, obj)
-        messages.success(request, _("Saved."))
+        note = getattr(saved, "_write_note", "")  # e.g. fields sent for approval
+        messages.success(request, f"{_('Saved.')} {note}".strip())
         return HttpResponseRedirect(self.success_url(saved))
 
     def save(self, form, obj):

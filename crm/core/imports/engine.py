@@ -82,6 +82,12 @@ class Run:
         self.outcome = Outcome()
         self.seen_keys: dict[tuple, int] = {}
         self.created_pks: set[int] = set()  # rows this (rolled back) pass has written
+        # Records that existed before this pass: keys come from a sequence, so rows the check
+        # writes (and rolls back) all have higher ones. A NOT IN list of those rows cost a
+        # 100,000-row check ~6x its time.
+        self.existing_up_to = (
+            self.model._default_manager.aggregate(top=models.Max("pk"))["top"] or 0
+        )
         self.duplicate_budget = DUPLICATE_NAME_ROWS
         self.matched: dict[int, int] = {}  # record pk → row that matched it
         self.broken = False
@@ -202,7 +208,7 @@ class Run:
     def find_duplicates(self, creates) -> None:
         """Warn about new rows that look like records the user can already see."""
         found = self.spec.duplicates(
-            self.user, creates, exclude=self.created_pks, name_rows=self.duplicate_budget
+            self.user, creates, existing_up_to=self.existing_up_to, name_rows=self.duplicate_budget
         )
         self.duplicate_budget = max(0, self.duplicate_budget - len(creates))
         for number, field_name, message in found:

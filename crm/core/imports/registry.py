@@ -65,8 +65,9 @@ class ImportSpec:
     validate: Callable | None = None
     # text explaining how rows are matched, shown on the upload page and in the docs
     key_help: str = ""
-    # callable(user, creates: [(row, obj)], *, exclude: set[pk], name_rows: int) →
-    # [(row, field name, message)]: likely duplicates of new rows, warned by the check
+    # callable(user, creates: [(row, obj)], *, existing_up_to: pk, name_rows: int) →
+    # [(row, field name, message)]: likely duplicates of new rows among the records that
+    # existed before the import (pk <= existing_up_to), warned by the check
     duplicates: Callable | None = None
     # callable(created: [obj], updated: [(obj, changed field names)]) after each chunk a real
     # import wrote (never in the check), in its transaction: e.g. queue geocoding of addresses
