@@ -190,3 +190,22 @@ def conflict_resolved(conflict, user_ids) -> int:
         body=conflict.comment,
         url=conflict.get_absolute_url(),
     )
+
+
+def import_awaiting(import_job_id: int, counts: dict[int, int]) -> int:
+    """After an import: each approver hears once how many of its requests wait for them."""
+    from django.urls import reverse
+
+    sent = 0
+    for user in _users(counts):
+        sent += notify_many(
+            [user],
+            AWAITING.key,
+            title=format_lazy(
+                _("Import no. {job}: {count} change requests await your decision"),
+                job=import_job_id,
+                count=counts[user.pk],
+            ),
+            url=reverse("approvals:request_list"),
+        )
+    return sent

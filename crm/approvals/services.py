@@ -197,7 +197,7 @@ def change_request_submit(
 
 
 def _open_request(
-    actor, record, source, channel, comment, rules, requested, loose=()
+    actor, record, source, channel, comment, rules, requested, loose=(), *, quiet=False
 ) -> ChangeRequest:
     """A request for ``requested`` ({rule pk: [(field, old, new)]}) and ``loose`` values no
     rule governs ([(field, old, new)], routed to the data stewards)."""
@@ -254,7 +254,8 @@ def _open_request(
         actor=actor,
         comment=comment,
     )
-    announce(request, waiting_users(request))
+    if not quiet:  # an import announces its requests once, when it is done
+        announce(request, waiting_users(request))
     return request
 
 
@@ -626,14 +627,24 @@ class Proposals:
     """crm.core.records.PROPOSALS for bulk writers: which fields need approval, and a request
     for a record's values (one per record), conflicts checked as for any submission."""
 
-    def governed(self, model, source) -> set[str]:
-        return set(routes.rules_for(model, source))
+    def governed(self, model, source) -> dict:
+        """{field: rule} for ``source``; a bulk writer keeps it for its run."""
+        return routes.rules_for(model, source)
 
     def propose(
-        self, user, record, values: dict, *, source, channel, comment="", import_job=None
+        self,
+        user,
+        record,
+        values: dict,
+        *,
+        source,
+        channel,
+        comment="",
+        import_job=None,
+        governing=None,
     ) -> None:
         model = type(record)
-        governing = routes.rules_for(model, source)
+        governing = governing if governing is not None else routes.rules_for(model, source)
         requested, rules = {}, {}
         for name, value in values.items():
             model_field = model._meta.get_field(name)
@@ -649,8 +660,20 @@ class Proposals:
             rules[rule.pk] = rule
             requested.setdefault(rule.pk, []).append((model_field.name, old, new))
         if requested:
-            request = _open_request(user, record, source, channel, comment, rules, requested)
+            request = _open_request(
+                user, record, source, channel, comment, rules, requested, quiet=bool(import_job)
+            )
             ChangeRequest.objects.filter(pk=request.pk).update(import_job=import_job)
+
+    def announce_import(self, import_job_id: int) -> int:
+        """One notification per approver for all the requests an import made."""
+        waiting: dict[int, int] = {}
+        for request in ChangeRequest.objects.filter(
+            import_job_id=import_job_id, state=RequestState.PENDING
+        ).prefetch_related("groups"):
+            for user_id in waiting_users(request):
+                waiting[user_id] = waiting.get(user_id, 0) + 1
+        return notify.import_awaiting(import_job_id, waiting)
 
     def withdraw_for_import(self, user, import_job_id: int) -> int:
         withdrawn = 0

@@ -72,15 +72,28 @@ class Proposals:
     """What bulk writers (the import wizard) ask of the approvals app, which replaces this
     default (nothing governed) with its own in its AppConfig.ready()."""
 
-    def governed(self, model, source) -> set[str]:
-        """Field names whose changes from ``source`` need approval."""
-        return set()
+    def governed(self, model, source) -> dict:
+        """{field name: its rule} for the fields whose changes from ``source`` need approval."""
+        return {}
 
     def propose(
-        self, user, record, values: dict, *, source, channel, comment="", import_job=None
+        self,
+        user,
+        record,
+        values: dict,
+        *,
+        source,
+        channel,
+        comment="",
+        import_job=None,
+        governing=None,
     ) -> None:
         """Turn {field: new value} of ``record`` into a change request."""
         raise NotImplementedError
+
+    def announce_import(self, import_job_id: int) -> int:
+        """Tell approvers about the requests a finished import made; returns notifications."""
+        return 0
 
     def withdraw_for_import(self, user, import_job_id: int) -> int:
         """Withdraw the open requests an import made (its undo); returns how many."""

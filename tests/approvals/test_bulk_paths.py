@@ -60,6 +60,9 @@ def test_an_import_requests_governed_values_and_writes_the_rest(world):
     )
     assert request.items.get().new_value == "г. Москва, ул. Импортная, 1"
     assert request.import_job_id == job.pk
+    # The approver hears once about the import's requests, not once per record.
+    [note] = world["regional"].notifications.filter(event_type="approvals.awaiting")
+    assert str(job.pk) in note.title
     # Undoing the import restores the hours and withdraws the request nobody decided yet.
     services.import_undo(manager, job=job)
     outlet.refresh_from_db()

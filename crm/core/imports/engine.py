@@ -203,6 +203,7 @@ class Run:
                 channel=Channel.IMPORT,
                 comment=_("Import no. %(job)s, row %(row)s") % {"job": self.job.pk, "row": number},
                 import_job=self.job.pk,
+                governing=self.governed,
             )
 
     def find_duplicates(self, creates) -> None:
@@ -650,6 +651,8 @@ def execute(job: ImportJob, *, apply: bool, progress: bool = False, on_success=N
                 tracker(done, final=True)
             if run.outcome.error_count or not apply:
                 raise _Rollback
+            if run.outcome.proposed:
+                records.PROPOSALS.announce_import(job.pk)
             if on_success is not None:
                 on_success(run.outcome)
     except _Rollback:
