@@ -232,17 +232,23 @@ def git_sha() -> str:
     return result.stdout.strip() or "unknown"
 
 
+def database_name(scale: str) -> str:
+    """One database per scale: the CI smoke never runs on (or writes into) the full volume."""
+    return "crm_bench" if scale == TARGET_SCALE else f"crm_bench_{scale}"
+
+
 def prepare_database(scale: str) -> None:
-    """The benchmark's own database, seeded at the requested scale."""
+    """The benchmark's own database for the scale (seeded by seed_demo afterwards)."""
     import psycopg2
     from psycopg2 import sql
 
+    name = database_name(scale)
     conn = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'crm_bench'")
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier("crm_bench")))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     conn.close()
 
 
@@ -296,7 +302,7 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="few iterations; gate on queries")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/crm_bench"
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
