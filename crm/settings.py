@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "crm.outlets",
     "crm.approvals",
     "integrations.geocoding",
+    "integrations.onec",
 ]
 
 MIDDLEWARE = [
