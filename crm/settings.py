@@ -397,6 +397,10 @@ INTEGRATION_TIMEOUT = _bounded_int("INTEGRATION_TIMEOUT_SECONDS", 10, 1, 120)
 # DaData: company requisites by INN (findById/party). Empty key: autofill is switched off.
 DADATA_API_KEY = env.str("DADATA_API_KEY", default="")
 DADATA_URL = env.str("DADATA_URL", default="https://suggestions.dadata.ru/suggestions/api/4_1/rs")
+# 1C standard OData interface, e.g. https://1c.example/base/odata/standard.odata (empty: no sync).
+ONEC_URL = env.str("ONEC_URL", default="")
+ONEC_USER = env.str("ONEC_USER", default="")
+ONEC_PASSWORD = env.str("ONEC_PASSWORD", default="")
 # Geocoder: "" (off), "yandex" or "nominatim".
 GEOCODER = env.str("GEOCODER", default="").strip().lower()
 if GEOCODER not in ("", "yandex", "nominatim"):

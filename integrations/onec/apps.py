@@ -6,3 +6,6 @@ class OneCConfig(AppConfig):
     name = "integrations.onec"
     label = "onec"
     verbose_name = _("1C integration")
+
+    def ready(self):
+        from integrations.onec import notify  # noqa: F401 (registers the notification event)

@@ -112,3 +112,39 @@ def test_an_unreachable_1c_is_a_failed_run_with_its_reason(onec):
     assert run.status == RunStatus.FAILED
     assert run.message
     assert not Warehouse.objects.exists()
+
+
+def test_the_nightly_task_syncs_every_dictionary_and_reports_a_failure_once(settings):
+    from crm.core.models import OutboxMessage
+    from integrations.onec import tasks
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="admin-1c", role="administrator")
+    with FakeOneC() as fake:
+        settings.ONEC_URL, settings.ONEC_USER = fake.url, fake.username
+        settings.ONEC_PASSWORD = fake.password
+        outcome = tasks.sync_dictionaries.apply().get()
+        assert outcome == dict.fromkeys(sync.DICTIONARIES, RunStatus.DONE)
+        assert Warehouse.objects.count() == 2
+        settings.ONEC_PASSWORD = "wrong"
+        failed = tasks.sync_dictionaries.apply().get()
+    assert set(failed.values()) == {RunStatus.FAILED}
+    notes = admin.notifications.filter(event_type="onec.sync_failed")
+    assert notes.count() == len(sync.DICTIONARIES)  # one per failed run, never repeated
+    settings.ONEC_URL = ""
+    assert tasks.sync_dictionaries.apply().get() == {"status": "not configured"}
+    assert not OutboxMessage.objects.filter(task_name="onec.sync_dictionaries").exists()
+
+
+def test_run_now_in_the_admin_queues_the_sync(admin_user, logged_in, settings):
+    from crm.core.models import OutboxMessage
+
+    client = logged_in(admin_user)
+    settings.ONEC_URL = ""
+    client.post("/admin/onec/syncrun/run-now/")
+    assert not OutboxMessage.objects.filter(task_name="onec.sync_dictionaries").exists()
+    settings.ONEC_URL = "http://127.0.0.1:9/base/odata/standard.odata"
+    page = client.get("/admin/onec/syncrun/")
+    assert "run-now" in page.content.decode()
+    assert client.post("/admin/onec/syncrun/run-now/").status_code == 302
+    assert OutboxMessage.objects.filter(task_name="onec.sync_dictionaries").count() == 1
