@@ -7,14 +7,12 @@ routed to their approvers. Decisions go through ``change_request_decide``; a fin
 applies the values atomically after checking that the record did not change meanwhile.
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +31,7 @@ from crm.approvals.models import (
     Verdict,
 )
 from crm.approvals.workflow import transition
-from crm.core import access
+from crm.core import access, records
 from crm.core.audit import audit_context, current_context
 from crm.core.choices import Channel, Source
 from crm.core.records import RecordError, access_denied
@@ -57,11 +55,7 @@ class Submitted:
     request: ChangeRequest | None = None
 
 
-def plain(value) -> Any:
-    """A value as the request stores it (JSON): pk for a relation, ISO text for dates."""
-    if isinstance(value, models.Model):
-        value = value.pk
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+plain = records.plain_value  # a value as the request stores it (JSON)
 
 
 def _field(model, name: str) -> models.Field:
@@ -284,11 +278,12 @@ def widen(request: ChangeRequest, user_ids) -> None:
 
 
 def _approved_steps(group: RequestGroup, round_number: int) -> set[int]:
-    return set(
-        group.decisions.filter(round=round_number, verdict=Verdict.APPROVE).values_list(
-            "step", flat=True
-        )
-    )
+    # .all() so that a queue page's prefetched decisions serve every request without a query
+    return {
+        d.step
+        for d in group.decisions.all()
+        if d.round == round_number and d.verdict == Verdict.APPROVE
+    }
 
 
 def open_steps(group: RequestGroup, round_number: int) -> list[int]:

@@ -54,7 +54,8 @@ class RequestListView(ScopedView):
         queryset = (
             self.scoped()
             .select_related("author", "content_type")
-            .prefetch_related("items", "groups")
+            # the record, items and decisions of a page in a few queries, not per row
+            .prefetch_related("items", "groups__decisions", "record")
         )
         now = timezone.now()
         if show == "decide":
@@ -87,9 +88,7 @@ class RequestListView(ScopedView):
             }
             for r in page
         ]
-        types = ContentType.objects.filter(
-            pk__in=ChangeRequest.objects.values("content_type").distinct()
-        )
+        types = ContentType.objects.filter(pk__in=self.scoped().values("content_type"))
         return render(
             request,
             "approvals/request_list.html",
@@ -284,7 +283,9 @@ class ConflictListView(ScopedView):
 
     def get(self, request):
         state = request.GET.get("state", ConflictState.OPEN)
-        queryset = self.scoped().select_related("content_type").prefetch_related("entries")
+        queryset = (
+            self.scoped().select_related("content_type").prefetch_related("entries", "record")
+        )
         if state in ConflictState.values:
             queryset = queryset.filter(state=state)
         queryset = queryset.order_by("created_at") if state == ConflictState.OPEN else queryset

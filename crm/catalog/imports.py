@@ -20,10 +20,6 @@ from crm.core.imports.resources import SpecResource
 from crm.refs.models import UnitOfMeasure
 
 
-def _pk_or_value(value):
-    return getattr(value, "pk", value)
-
-
 def _sku(value) -> str:
     """An article as Product.clean() stores it: inner runs of spaces collapsed."""
     return " ".join(str(value or "").split())
@@ -34,7 +30,7 @@ def _lookup(model, *names):
 
 
 _ERP_KEY = registry.NaturalKey("external_code", ("external_code",))
-_ERP_ALIASES = ("код 1с", "ключ 1с", "код erp", "внешний код", "guid", "ref_key")
+_ERP_ALIASES = registry.ERP_KEY_ALIASES
 
 
 class ProductResource(SpecResource):
@@ -127,7 +123,7 @@ PRODUCT_GROUPS = registry.register(
                 "parent_name",
                 ("name", "parent"),
                 required=("name",),
-                normalise=_pk_or_value,
+                normalise=registry.pk_or_value,
                 query_field="name",
             ),
         ),
@@ -168,7 +164,7 @@ SERIES = registry.register(
         keys=(
             _ERP_KEY,
             registry.NaturalKey(
-                "brand_name", ("brand", "name"), normalise=_pk_or_value, query_field="name"
+                "brand_name", ("brand", "name"), normalise=registry.pk_or_value, query_field="name"
             ),
         ),
         aliases={
@@ -191,7 +187,7 @@ PRICES = registry.register(
             registry.NaturalKey(
                 "list_product",
                 ("price_list", "product"),
-                normalise=_pk_or_value,
+                normalise=registry.pk_or_value,
                 query_field="product",
             ),
         ),

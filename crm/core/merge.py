@@ -10,14 +10,12 @@ is removed and kept in the log. Everything goes into a ``MergeLog`` so that ``me
 put it all back, unless one of the two records was edited since.
 """
 
-import json
 from dataclasses import dataclass
 
 import pghistory.models
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -99,9 +97,7 @@ def pickable_fields(user, model) -> list[models.Field]:
     ]
 
 
-def _plain(value):
-    """A value as JSON keeps it (dates as ISO text, decimals as text)."""
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+_plain = records.plain_value
 
 
 def _row_data(obj) -> dict:

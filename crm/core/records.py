@@ -8,11 +8,13 @@ rows are still within the user's scope: if a change would move a row out of it, 
 rolled back.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -88,8 +90,9 @@ class Proposals:
         import_job=None,
         governing=None,
     ) -> None:
-        """Turn {field: new value} of ``record`` into a change request."""
-        raise NotImplementedError
+        """Turn {field: new value} of ``record`` into a change request. Without the approvals
+        app nothing is governed (``governed`` is empty), so there is nothing to propose."""
+        return None
 
     def announce_import(self, import_job_id: int) -> int:
         """Tell approvers about the requests a finished import made; returns notifications."""
@@ -101,6 +104,14 @@ class Proposals:
 
 
 PROPOSALS = Proposals()
+
+
+def plain_value(value):
+    """A value as JSON keeps it: a record as its pk, dates as ISO text, decimals as text
+    (prior values of merges, requested values of approvals)."""
+    if isinstance(value, models.Model):
+        value = value.pk
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
 def _allowed(user, model, data: dict) -> dict:

@@ -1,23 +1,14 @@
 """Suspicious outlet values flagged before saving (crm.core.sanity): a point far from where the
 geocoder puts the address, and floor area or shelf share far from the outlet's own history."""
 
-import math
-
 from django.conf import settings
 from django.utils.translation import gettext as _
+from geopy.distance import geodesic
 
 from crm.core import sanity
 from crm.outlets.models import Outlet
 
 sanity.register(Outlet)(sanity.history_outlier(Outlet, ("area_sqm", "shelf_share")))
-
-
-def distance_km(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dp, dl = p2 - p1, math.radians(float(lon2) - float(lon1))
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
 @sanity.register(Outlet)
@@ -34,7 +25,7 @@ def point_far_from_address(user, obj, values) -> list[sanity.ValueWarning]:
     answer = cached_result(settings.GEOCODER, address)
     if answer is None or not answer.found or answer.lat is None:
         return []
-    km = distance_km(lat, lon, answer.lat, answer.lon)
+    km = geodesic((float(lat), float(lon)), (answer.lat, answer.lon)).km
     if km <= settings.OUTLET_POINT_TOLERANCE_KM:
         return []
     return [

@@ -82,10 +82,6 @@ def _defaults(user) -> dict:
     }
 
 
-def _pk_or_value(value):
-    return getattr(value, "pk", value)
-
-
 OUTLETS = registry.register(
     registry.ImportSpec(
         model=Outlet,
@@ -93,7 +89,10 @@ OUTLETS = registry.register(
         keys=(
             registry.NaturalKey("erp_key", ("erp_key",)),
             registry.NaturalKey(
-                "dealer_name", ("dealer", "name"), normalise=_pk_or_value, query_field="name"
+                "dealer_name",
+                ("dealer", "name"),
+                normalise=registry.pk_or_value,
+                query_field="name",
             ),
         ),
         aliases={

@@ -18,13 +18,9 @@ from crm.refs import models
 _ERP_KEY = registry.NaturalKey("external_code", ("external_code",))
 _BASE_ALIASES = {
     "name": ("наименование", "название"),
-    "external_code": ("код 1с", "ключ 1с", "код erp", "внешний код", "guid", "ref_key"),
+    "external_code": registry.ERP_KEY_ALIASES,
     "is_active": ("активен", "активный", "действует"),
 }
-
-
-def _pk_or_value(value):
-    return getattr(value, "pk", value)
 
 
 def _upper(value):
@@ -103,7 +99,9 @@ _register(
     extra=("region",),
     links={"region": _lookup("region", models.Region, "code", "external_code", "name")},
     keys=(
-        registry.NaturalKey("name", ("region", "name"), normalise=_pk_or_value, query_field="name"),
+        registry.NaturalKey(
+            "name", ("region", "name"), normalise=registry.pk_or_value, query_field="name"
+        ),
     ),
     aliases={"name": ("город", "населённый пункт", "наименование"), "region": ("регион",)},
     key_help=_("Rows are matched by the ERP key, else by the name within the region."),

@@ -1,7 +1,6 @@
 """Outlets imported with addresses are located by a real Celery worker against the fake Yandex
 geocoder: the import queues batches after its commit, the worker writes the points."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -14,6 +13,7 @@ from crm.core.imports import registry, services
 from crm.core.imports.models import ImportStatus
 from crm.outlets.models import Outlet
 from integrations.geocoding.fake import FakeYandexGeocoder, Place
+from tests.core.test_worker import wait_until
 from tests.imports.conftest import INNS, csv_bytes, upload
 from tests.security.conftest import build_world
 from tests.services import celery_worker, database_url_of_tests
@@ -21,15 +21,6 @@ from tests.services import celery_worker, database_url_of_tests
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 NEVSKY = Place(59.934280, 30.335099, "Россия, Санкт-Петербург, Невский проспект, 28")
-
-
-def wait_until(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_imported_outlets_are_geocoded_by_a_real_worker(private_redis, settings):

@@ -18,6 +18,16 @@ def _identity(value):
     return value
 
 
+def pk_or_value(value):
+    """A natural-key normaliser for a relation: the related record's key (a lookup widget
+    gives the record's pk, the stored side its attname)."""
+    return getattr(value, "pk", value)
+
+
+# Header spellings of the ERP key column, shared by the specs of ERP-synced records.
+ERP_KEY_ALIASES = ("код 1с", "ключ 1с", "код erp", "внешний код", "guid", "ref_key")
+
+
 @dataclass(frozen=True)
 class NaturalKey:
     """One way to recognise a row as an existing record: field names, in the model's terms.
