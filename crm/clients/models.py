@@ -281,6 +281,13 @@ class BankAccount(VersionedModel):
     corr_account = models.CharField(_("correspondent account"), max_length=20, blank=True)
     account = models.CharField(_("account"), max_length=20)
     is_primary = models.BooleanField(_("primary"), default=False)
+    erp_key = models.CharField(
+        _("ERP key"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The account's key in the ERP (1C); set by the sync."),
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -291,6 +298,11 @@ class BankAccount(VersionedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "bik", "account"], name="clients_bankaccount_uniq"
+            ),
+            models.UniqueConstraint(
+                fields=["erp_key"],
+                condition=~models.Q(erp_key=""),
+                name="clients_bankaccount_erp_key",
             ),
         ]
 

@@ -179,6 +179,18 @@ class ODataClient:
             raise OneCBadAnswer(detail=f"no 'value' list in the answer to {url}")
         return rows
 
+    def count(self, entity_set: str, *, filter: str | None = None) -> int:
+        """How many rows the set holds (``$inlinecount=allpages``), for a progress bar."""
+        query = build_query(
+            {"$select": "Ref_Key", "$filter": filter, "$top": 1, "$inlinecount": "allpages"}
+        )
+        url = f"{self.base_url}/{quote(entity_set, safe=PATH_SAFE)}?{query}"
+        answer = _json(self._get(url, accept="application/json"))
+        try:
+            return int(answer["odata.count"])
+        except (KeyError, TypeError, ValueError):
+            raise OneCBadAnswer(detail=f"no odata.count in the answer to {url}") from None
+
     def pages(
         self,
         entity_set: str,

@@ -184,6 +184,7 @@ def _goods() -> list[dict]:
             folder=True,
             Code=code,
             Description=name,
+            НаименованиеПолное="",
             Артикул="",
             ЕдиницаИзмерения_Key=ZERO_GUID,
             Марка_Key=ZERO_GUID,
@@ -197,6 +198,7 @@ def _goods() -> list[dict]:
             parent=ref(s, group),
             Code=code,
             Description=name,
+            НаименованиеПолное=name,
             Артикул=article,
             ЕдиницаИзмерения_Key=ref(unit, unit_name),
             Марка_Key=ref(brand, brand_name) if brand_name else ZERO_GUID,
@@ -284,6 +286,79 @@ def _sales() -> list[dict]:
     ]
 
 
+def _bank_accounts() -> list[dict]:
+    s, owners, banks = (
+        "Catalog_БанковскиеСчетаКонтрагентов",
+        "Catalog_Контрагенты",
+        "Catalog_КлассификаторБанков",
+    )
+
+    def account(owner, number, bik, name):
+        return _catalog(
+            s,
+            number,
+            Code=number[-6:],
+            Description=name,
+            Owner_Key=ref(owners, owner),
+            НомерСчета=number,
+            Банк_Key=ref(banks, bik),
+        )
+
+    return [
+        account("Теплострой-Север", "40702810955000012345", "044030653", "Основной счёт"),
+        account("Уралснаб", "40702810100000004567", "044525593", "Расчётный счёт"),
+    ]
+
+
+# Catalogs a stock УТ 11 does not have, as a typical extension publishes them.
+EXTENSION_CATALOGS = {
+    "Catalog_КаналыСбыта": ("Розница", "Опт", "Интернет-магазин"),
+    "Catalog_ТипыКлиентов": ("Сеть", "Монтажная организация", "Дистрибьютор"),
+    "Catalog_КатегорииКлиентов": ("A", "B", "C"),
+    "Catalog_ИсточникиПривлечения": ("Выставка", "Сайт", "Рекомендация"),
+    "Catalog_ФорматыМагазинов": ("Салон", "Магазин у дома", "Shop-in-shop"),
+    "Catalog_ФормыОплаты": ("Наличные", "Безналичный расчёт", "Платёжная карта"),
+}
+
+
+def _extension_catalogs() -> dict[str, list[dict]]:
+    catalogs = {
+        name: [_catalog(name, value, Description=value) for value in values]
+        for name, values in EXTENSION_CATALOGS.items()
+    }
+    for row in catalogs["Catalog_ФормыОплаты"]:  # a card payment names its acquiring bank
+        card = row["Description"] == "Платёжная карта"
+        row["Банк_Key"] = ref("Catalog_КлассификаторБанков", "044525225") if card else ZERO_GUID
+    return catalogs
+
+
+def inn10(first9: str) -> str:
+    """A legal entity's INN with its check digit."""
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    return first9 + str(sum(w * int(d) for w, d in zip(weights, first9, strict=True)) % 11 % 10)
+
+
+def many_counterparties(count: int, *, start: int = 0) -> list[dict]:
+    """``count`` generated legal entities with valid INNs, for volume tests and the bench."""
+    s = "Catalog_Контрагенты"
+    rows = []
+    for number in range(start, start + count):
+        name = f"Контрагент {number:07d}"
+        rows.append(
+            _tree_item(
+                s,
+                name,
+                Code=f"ГН-{number:07d}",
+                Description=f'ООО "{name}"',
+                НаименованиеПолное=f'Общество с ограниченной ответственностью "{name}"',
+                ИНН=inn10(f"77{number:07d}"),
+                КПП="770101001",
+                ЮридическоеФизическоеЛицо="ЮридическоеЛицо",
+            )
+        )
+    return rows
+
+
 def demo_dataset() -> dict[str, list[dict]]:
     """A few rows of each УТ 11 dictionary the sync reads, plus three sales documents.
 
@@ -292,7 +367,9 @@ def demo_dataset() -> dict[str, list[dict]]:
     return {
         "Catalog_Контрагенты": _counterparties(),
         "Catalog_Номенклатура": _goods(),
+        "Catalog_БанковскиеСчетаКонтрагентов": _bank_accounts(),
         **_small_catalogs(),
+        **_extension_catalogs(),
         "Document_РеализацияТоваровУслуг": _sales(),
     }
 

@@ -3,8 +3,8 @@ admin under Periodic tasks)."""
 
 SCHEDULES = [
     {
-        "name": "Nightly 1C sync: dictionaries",
-        "task": "onec.sync_dictionaries",
+        "name": "Nightly 1C sync",
+        "task": "onec.sync",
         "crontab": {"minute": "30", "hour": "2"},
     },
 ]

@@ -12,20 +12,25 @@ def configured() -> bool:
     return bool(settings.ONEC_URL)
 
 
-@crm_task(name="onec.sync_dictionaries", long=True)
-def sync_dictionaries() -> dict:
-    """Pull every mapped dictionary; a failed run tells the administrators once."""
-    if not configured():
-        return {"status": "not configured"}
-    outcome = {}
-    with ODataClient(
+def client() -> ODataClient:
+    return ODataClient(
         settings.ONEC_URL,
         settings.ONEC_USER,
         settings.ONEC_PASSWORD,
         timeout=settings.INTEGRATION_TIMEOUT,
-    ) as client:
-        for key, mapping in sync.DICTIONARIES.items():
-            run = sync.sync_dictionary(client, mapping)
+    )
+
+
+@crm_task(name="onec.sync", long=True)
+def sync_1c(keys: list[str] | None = None) -> dict:
+    """Pull every enabled target (or ``keys``) in the mapping's order; a failed run tells the
+    administrators once. Each target loads what it can: a row whose reference is missing (its
+    target failed) is retried next night."""
+    if not configured():
+        return {"status": "not configured"}
+    outcome = {}
+    with client() as onec:
+        for key, run in sync.sync_all(onec, keys).items():
             outcome[key] = run.status
             if run.status == RunStatus.FAILED:
                 notify.run_failed(run)

@@ -1,0 +1,223 @@
+"""What the 1C sync can load, and the УТ 11 names it reads by default.
+
+A ``Target`` is one of our models fed from one 1C entity set: which of our fields come from
+which 1C property, how a value is read (text, a flag, a reference to another synced record, an
+enumeration), how a record made in the CRM before the first sync is recognised (natural key),
+and how a deletion mark shows (archived, or inactive). The property names here are the shipped
+default for "Управление торговлей 11"; each installation edits them in the admin (``Mapping``),
+and "Check the mapping" compares them with the base's ``$metadata``.
+
+A property may name alternatives, ``Артикул|Code``: the first non-empty one is taken.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from crm.catalog.models import Brand, Product, ProductGroup
+from crm.clients.models import BankAccount, CounterpartyType, Organisation
+from crm.refs.models import (
+    Bank,
+    ClientCategory,
+    ClientType,
+    LeadSource,
+    OutletFormat,
+    PaymentForm,
+    SalesChannel,
+    UnitOfMeasure,
+    Warehouse,
+)
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+TEXT, FLAG, REF, CHOICE = "text", "flag", "ref", "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One of our fields and the 1C property it is read from."""
+
+    name: str
+    default: str  # the УТ 11 property
+    kind: str = TEXT
+    to: type[models.Model] | None = None  # REF: the synced model the 1C key points at
+    attr: str = ""  # REF: copy this field of the referenced record instead of linking it
+    choices: dict[str, str] = field(default_factory=dict)  # CHOICE: 1C value → ours
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    label: str
+    model: type[models.Model]
+    entity_set: str
+    columns: tuple[Column, ...]
+    filter: str = ""  # an OData $filter, e.g. folders only
+    natural_key: tuple[str, ...] = ()  # recognises a record made in the CRM (adoption)
+    archive_field: str = "is_active"  # set from DeletionMark
+    archived_value: bool = False  # the value of archive_field for a deletion-marked row
+    enabled: bool = True  # shipped enabled: stock УТ 11 publishes it
+    fix: object = None  # fix(values: dict) -> None: a last adjustment in Python
+
+
+def key_field(model) -> str:
+    """The column holding a record's 1C Ref_Key."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return "erp_key" if "erp_key" in names else "external_code"
+
+
+def _counterparty_type(values: dict) -> None:
+    """1C says legal or natural person; a natural person with a 12-digit INN is a sole
+    proprietor (индивидуальный предприниматель)."""
+    if (
+        values.get("counterparty_type") == CounterpartyType.INDIVIDUAL
+        and len(values.get("inn") or "") == 12
+    ):
+        values["counterparty_type"] = CounterpartyType.ENTREPRENEUR
+
+
+def _named(key, label, model, entity_set, *, enabled=False):
+    """A plain named dictionary. Stock УТ 11 has no catalog for most of these (it keeps them
+    as enumerations or in the partner's segments), so they ship disabled under the names a
+    typical extension uses."""
+    return Target(
+        key,
+        label,
+        model,
+        entity_set,
+        (Column("name", "Description"),),
+        natural_key=("name",),
+        enabled=enabled,
+    )
+
+
+TARGETS: dict[str, Target] = {
+    target.key: target
+    for target in (
+        Target(
+            "units",
+            "Units of measure",
+            UnitOfMeasure,
+            "Catalog_УпаковкиЕдиницыИзмерения",
+            (
+                Column("name", "НаименованиеПолное|Description"),
+                Column("code", "Code"),
+                Column("symbol", "Description"),
+            ),
+            natural_key=("code",),
+        ),
+        Target(
+            "banks",
+            "Banks",
+            Bank,
+            "Catalog_КлассификаторБанков",
+            (
+                Column("name", "Description"),
+                Column("bik", "Code"),
+                Column("corr_account", "КоррСчет"),
+            ),
+            filter="IsFolder eq false",
+            natural_key=("bik",),
+        ),
+        Target(
+            "warehouses",
+            "Warehouses",
+            Warehouse,
+            "Catalog_Склады",
+            (Column("name", "Description"),),
+            filter="IsFolder eq false",
+            natural_key=("name",),
+        ),
+        _named("sales_channels", "Sales channels", SalesChannel, "Catalog_КаналыСбыта"),
+        _named("client_types", "Client types", ClientType, "Catalog_ТипыКлиентов"),
+        _named(
+            "client_categories", "Client categories", ClientCategory, "Catalog_КатегорииКлиентов"
+        ),
+        _named("lead_sources", "Lead sources", LeadSource, "Catalog_ИсточникиПривлечения"),
+        _named("outlet_formats", "Outlet formats", OutletFormat, "Catalog_ФорматыМагазинов"),
+        Target(
+            "payment_forms",
+            "Payment forms",
+            PaymentForm,
+            "Catalog_ФормыОплаты",
+            (Column("name", "Description"), Column("bank", "Банк_Key", REF, Bank)),
+            natural_key=("name",),
+            enabled=False,
+        ),
+        Target(
+            "brands",
+            "Brands",
+            Brand,
+            "Catalog_Марки",
+            (Column("name", "Description"),),
+            natural_key=("name",),
+        ),
+        Target(
+            "product_groups",
+            "Product groups",
+            ProductGroup,
+            "Catalog_Номенклатура",
+            (
+                Column("name", "Description"),
+                Column("parent", "Parent_Key", REF, ProductGroup),
+            ),
+            filter="IsFolder eq true",
+            natural_key=("parent", "name"),
+        ),
+        Target(
+            "products",
+            "Products",
+            Product,
+            "Catalog_Номенклатура",
+            (
+                Column("name", "НаименованиеПолное|Description"),
+                Column("sku", "Артикул|Code"),
+                Column("group", "Parent_Key", REF, ProductGroup),
+                Column("brand", "Марка_Key", REF, Brand),
+                Column("unit", "ЕдиницаИзмерения_Key", REF, UnitOfMeasure),
+            ),
+            filter="IsFolder eq false",
+            natural_key=("sku",),
+        ),
+        Target(
+            "organisations",
+            "Counterparties",
+            Organisation,
+            "Catalog_Контрагенты",
+            (
+                Column("name", "Description"),
+                Column("legal_name", "НаименованиеПолное"),
+                Column("inn", "ИНН"),
+                Column("kpp", "КПП"),
+                Column(
+                    "counterparty_type",
+                    "ЮридическоеФизическоеЛицо",
+                    CHOICE,
+                    choices={
+                        "ЮридическоеЛицо": CounterpartyType.LEGAL_ENTITY,
+                        "ФизическоеЛицо": CounterpartyType.INDIVIDUAL,
+                    },
+                ),
+            ),
+            filter="IsFolder eq false",
+            natural_key=("inn", "kpp"),
+            archive_field="is_archived",
+            archived_value=True,
+            fix=_counterparty_type,
+        ),
+        Target(
+            "bank_accounts",
+            "Counterparties' bank accounts",
+            BankAccount,
+            "Catalog_БанковскиеСчетаКонтрагентов",
+            (
+                Column("organisation", "Owner_Key", REF, Organisation),
+                Column("account", "НомерСчета"),
+                Column("bik", "Банк_Key", REF, Bank, attr="bik"),
+                Column("bank_name", "Банк_Key", REF, Bank, attr="name"),
+                Column("corr_account", "Банк_Key", REF, Bank, attr="corr_account"),
+            ),
+            natural_key=("organisation", "bik", "account"),
+            archive_field="",
+        ),
+    )
+}
