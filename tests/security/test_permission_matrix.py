@@ -49,6 +49,7 @@ ALLOWLIST = {
     "clients.OrganisationGrant": "the grants themselves (guardian table), ORed into the rule",
     "onec.SyncRun": "administrators only, through Django admin (the 1C sync runs)",
     "onec.SyncedVersion": "internal: the DataVersion of each 1C row last loaded",
+    "onec.Mapping": "administrators only, through Django admin (where 1C keeps each record)",
     "geocoding.GeocodeResult": "the geocoder's answer cache, read only by the geocoding task",
     "approvals.ApprovalRule": "administrators only, through Django admin",
     "approvals.ApprovalStep": "administrators only, through Django admin (a rule's approvers)",
