@@ -60,7 +60,7 @@ demo: migrate
 # --- the two commands ---------------------------------------------------------------------
 run: install static messages demo
 	@echo "Serving on http://127.0.0.1:8000 (web, worker, beat). Ctrl-C stops all."
-	.venv/bin/honcho start -f Procfile
+	ONEC_FAKE_PORT=$${ONEC_FAKE_PORT:-8093} .venv/bin/honcho start -f Procfile
 
 test: NEED_BROWSER=1
 test: install messages lint check pytest smoke bench-smoke

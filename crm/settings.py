@@ -401,6 +401,11 @@ DADATA_URL = env.str("DADATA_URL", default="https://suggestions.dadata.ru/sugges
 ONEC_URL = env.str("ONEC_URL", default="")
 ONEC_USER = env.str("ONEC_USER", default="")
 ONEC_PASSWORD = env.str("ONEC_PASSWORD", default="")
+# `make run` with no 1C configured: the demo's fake base (manage.py onec_fake) on this port.
+ONEC_FAKE_PORT = env.int("ONEC_FAKE_PORT", default=0)
+if not ONEC_URL and ONEC_FAKE_PORT:
+    ONEC_URL = f"http://127.0.0.1:{ONEC_FAKE_PORT}/base/odata/standard.odata"
+    ONEC_USER, ONEC_PASSWORD = "Администратор", "пароль"
 # Geocoder: "" (off), "yandex" or "nominatim".
 GEOCODER = env.str("GEOCODER", default="").strip().lower()
 if GEOCODER not in ("", "yandex", "nominatim"):

@@ -84,6 +84,19 @@ def wait_for(url: str, *, timeout: float, want_json_ok: bool = False) -> None:
     sys.exit(f"{url} did not become ready in {timeout}s: {last}")
 
 
+def wait_for_1c(url: str, timeout: float = 60) -> None:
+    auth = ("Администратор".encode(), "пароль".encode())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, auth=auth, timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"the fake 1C did not answer at {url}")
+
+
 def csrf(html: str) -> str:
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
     if not match:
@@ -140,7 +153,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def main() -> None:
-    port = free_port()
+    port, onec_port = free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
@@ -150,6 +163,7 @@ def main() -> None:
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "DEBUG": "1",
+        "ONEC_FAKE_PORT": str(onec_port),
     }
     recreate_database()
     manage("migrate", "--noinput", "--verbosity", "0", env=env)
@@ -175,6 +189,9 @@ def main() -> None:
         wait_for(f"{base}/healthz", timeout=60)
         wait_for(f"{base}/readyz", timeout=90, want_json_ok=True)
         print("  web, worker and beat are up (/readyz ok)")
+        metadata = f"http://127.0.0.1:{onec_port}/base/odata/standard.odata/$metadata"
+        wait_for_1c(metadata)
+        print("  the demo's fake 1C answers $metadata")
         for entry in users:
             log_in(base, entry)
     finally:

@@ -42,6 +42,7 @@ class Column:
     to: type[models.Model] | None = None  # REF: the synced model the 1C key points at
     attr: str = ""  # REF: copy this field of the referenced record instead of linking it
     choices: dict[str, str] = field(default_factory=dict)  # CHOICE: 1C value → ours
+    reverse: dict[str, str] = field(default_factory=dict)  # CHOICE: ours → 1C, beyond choices
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ TARGETS: dict[str, Target] = {
                         "ЮридическоеЛицо": CounterpartyType.LEGAL_ENTITY,
                         "ФизическоеЛицо": CounterpartyType.INDIVIDUAL,
                     },
+                    reverse={CounterpartyType.ENTREPRENEUR: "ФизическоеЛицо"},
                 ),
             ),
             filter="IsFolder eq false",

@@ -222,3 +222,25 @@ def test_demo_users_prints_json_for_the_smoke_test(settings):
             assert entry["totp_secret_hex"] == settings.DEMO_TOTP_SECRET_HEX
         else:
             assert entry["totp_secret_hex"] is None
+
+
+def test_the_demo_sync_with_its_1c_duplicates_and_changes_nothing():
+    from crm.clients.models import Organisation
+    from integrations.onec.models import Mapping, RunStatus, SyncRun
+
+    seed(quiet=True)
+    runs = SyncRun.objects.all()
+    assert runs.count() == Mapping.objects.filter(enabled=True).count() >= 10
+    assert set(runs.values_list("status", flat=True)) == {RunStatus.DONE}, list(
+        runs.values("entity", "message")
+    )
+    assert sum(runs.values_list("rejected", flat=True)) == 0, [r.errors for r in runs]
+    assert sum(runs.values_list("updated", flat=True)) == 0
+    orgs = runs.get(entity="organisations")
+    assert orgs.inserted == 5  # the base's own counterparties the CRM did not have
+    assert orgs.fetched == Organisation.objects.exclude(erp_key="").count()
+    assert sum(runs.values_list("fetched", flat=True)) > 1500
+    total = Organisation.objects.count()
+    seed(quiet=True)
+    assert Organisation.objects.count() == total
+    assert SyncRun.objects.count() == runs.count()  # idempotent: no second demo run

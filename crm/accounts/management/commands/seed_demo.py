@@ -26,6 +26,7 @@ DEMO_APPS = [
     "crm.catalog",
     "crm.outlets",
     "crm.approvals",
+    "integrations.onec",
 ]
 
 
