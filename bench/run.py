@@ -142,7 +142,13 @@ def page_scenario(
 def scenarios(scale: str, smoke: bool) -> list[Result]:
     from django.test import Client
 
-    from bench import scenarios_clients, scenarios_imports, scenarios_outlets, scenarios_search
+    from bench import (
+        scenarios_clients,
+        scenarios_imports,
+        scenarios_onec,
+        scenarios_outlets,
+        scenarios_search,
+    )
     from crm.accounts.models import User
     from crm.notifications.models import Notification
     from crm.notifications.services import notify_many
@@ -165,6 +171,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
         *scenarios_search.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_outlets.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_imports.scenarios(sys.modules[__name__], scale, smoke),
+        *scenarios_onec.scenarios(sys.modules[__name__], scale, smoke),
     ]
 
 

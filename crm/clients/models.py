@@ -218,6 +218,10 @@ class Organisation(VersionedModel):
                 fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["phone"], name="clients_org_phone"),
+            # The 1C sync adopts organisations made in the CRM (no ERP key yet) by INN + KPP.
+            models.Index(
+                fields=["inn", "kpp"], name="clients_org_no_erp_key", condition=models.Q(erp_key="")
+            ),
             _trigram("name", "clients_org_name_trgm"),
             _trigram("legal_name", "clients_org_legal_name_trgm"),
         ]

@@ -32,6 +32,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -227,6 +228,22 @@ class Loader:
         archive = self.target.archive_field
         self.archive = quote(self.meta.get_field(archive).column) if archive else None
         self.content_type_id = ContentType.objects.get_for_model(self.model).pk
+        # What clean() checks of each text value: blank allowed, length, the field's own
+        # validators (the length validators aside: the length is checked first, with our text).
+        self.checks = [
+            (
+                c.name,
+                self.fields[c.name].blank,
+                self.fields[c.name].max_length,
+                [
+                    v
+                    for v in self.fields[c.name].validators
+                    if not isinstance(v, MaxLengthValidator | ProhibitNullCharactersValidator)
+                ],
+            )
+            for c in self.columns
+            if c.kind != targets.REF
+        ]
 
     # -- Python: read the rows ----------------------------------------------------------
 
@@ -254,7 +271,6 @@ class Loader:
         field (a reference stays a 1C key until SQL resolves it)."""
         values = {}
         for column in self.columns:
-            model_field = self.fields[column.name]
             value = self._raw(column, row)
             if column.kind == targets.REF:
                 values[column.name] = str(value) if value else ""
@@ -273,24 +289,22 @@ class Loader:
             values[column.name] = text
         if self.target.fix is not None:
             self.target.fix(values)
-        for column in self.columns:
-            if column.kind == targets.REF:
-                continue
-            model_field, text = self.fields[column.name], values[column.name]
-            label = self.label(column.name)
+        for name, blank, max_length, validators in self.checks:
+            text = values[name]
             if text == "":
-                if not model_field.blank:
-                    raise ValidationError(_("%(field)s: empty.") % {"field": label})
+                if not blank:
+                    raise ValidationError(_("%(field)s: empty.") % {"field": self.label(name)})
                 continue
-            if model_field.max_length and len(text) > model_field.max_length:
+            if max_length and len(text) > max_length:
                 raise ValidationError(
                     _("%(field)s: longer than %(max)s characters.")
-                    % {"field": label, "max": model_field.max_length}
+                    % {"field": self.label(name), "max": max_length}
                 )
             try:
-                model_field.run_validators(model_field.to_python(text))
+                for validator in validators:
+                    validator(text)
             except ValidationError as error:
-                raise ValidationError(f"{label}: {' '.join(error.messages)}") from None
+                raise ValidationError(f"{self.label(name)}: {' '.join(error.messages)}") from None
         return values
 
     def load(self, page: Page) -> None:
