@@ -6,48 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clients', '0011_duplicate_lookup_indexes'),
+        ("clients", "0011_duplicate_lookup_indexes"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='bankaccount',
-            name='insert_insert',
+            model_name="bankaccount",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='bankaccount',
-            name='update_update',
+            model_name="bankaccount",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='bankaccount',
-            name='delete_delete',
+            model_name="bankaccount",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='erp_key',
-            field=models.CharField(blank=True, default='', help_text="The account's key in the ERP (1C); set by the sync.", max_length=64, verbose_name='ERP key'),
+            model_name="bankaccount",
+            name="erp_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The account's key in the ERP (1C); set by the sync.",
+                max_length=64,
+                verbose_name="ERP key",
+            ),
         ),
         migrations.AddField(
-            model_name='bankaccountevent',
-            name='erp_key',
-            field=models.CharField(blank=True, default='', help_text="The account's key in the ERP (1C); set by the sync.", max_length=64, verbose_name='ERP key'),
+            model_name="bankaccountevent",
+            name="erp_key",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="The account's key in the ERP (1C); set by the sync.",
+                max_length=64,
+                verbose_name="ERP key",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='bankaccount',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (NEW."account", NEW."bank_name", NEW."bik", NEW."corr_account", NEW."created_at", NEW."erp_key", NEW."id", NEW."is_primary", NEW."organisation_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."updated_at", NEW."version"); RETURN NULL;', hash='03067560133108081161d3ad617517a1df73a677', operation='INSERT', pgid='pgtrigger_insert_insert_015f2', table='clients_bankaccount', when='AFTER')),
+            model_name="bankaccount",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (NEW."account", NEW."bank_name", NEW."bik", NEW."corr_account", NEW."created_at", NEW."erp_key", NEW."id", NEW."is_primary", NEW."organisation_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."updated_at", NEW."version"); RETURN NULL;',
+                    hash="03067560133108081161d3ad617517a1df73a677",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_015f2",
+                    table="clients_bankaccount",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='bankaccount',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (NEW."account", NEW."bank_name", NEW."bik", NEW."corr_account", NEW."created_at", NEW."erp_key", NEW."id", NEW."is_primary", NEW."organisation_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."updated_at", NEW."version"); RETURN NULL;', hash='bed8939631d38a0c3b548e5e17f45444f5ac9395', operation='UPDATE', pgid='pgtrigger_update_update_5b003', table='clients_bankaccount', when='AFTER')),
+            model_name="bankaccount",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (NEW."account", NEW."bank_name", NEW."bik", NEW."corr_account", NEW."created_at", NEW."erp_key", NEW."id", NEW."is_primary", NEW."organisation_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."updated_at", NEW."version"); RETURN NULL;',
+                    hash="bed8939631d38a0c3b548e5e17f45444f5ac9395",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_5b003",
+                    table="clients_bankaccount",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='bankaccount',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (OLD."account", OLD."bank_name", OLD."bik", OLD."corr_account", OLD."created_at", OLD."erp_key", OLD."id", OLD."is_primary", OLD."organisation_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."updated_at", OLD."version"); RETURN NULL;', hash='f84f2a49c0179fa765d2a6e7a98c57766fb477ce', operation='DELETE', pgid='pgtrigger_delete_delete_39a44', table='clients_bankaccount', when='AFTER')),
+            model_name="bankaccount",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "clients_bankaccountevent" ("account", "bank_name", "bik", "corr_account", "created_at", "erp_key", "id", "is_primary", "organisation_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "updated_at", "version") VALUES (OLD."account", OLD."bank_name", OLD."bik", OLD."corr_account", OLD."created_at", OLD."erp_key", OLD."id", OLD."is_primary", OLD."organisation_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."updated_at", OLD."version"); RETURN NULL;',
+                    hash="f84f2a49c0179fa765d2a6e7a98c57766fb477ce",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_39a44",
+                    table="clients_bankaccount",
+                    when="AFTER",
+                ),
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.UniqueConstraint(condition=models.Q(('erp_key', ''), _negated=True), fields=('erp_key',), name='clients_bankaccount_erp_key'),
+            model_name="bankaccount",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("erp_key", ""), _negated=True),
+                fields=("erp_key",),
+                name="clients_bankaccount_erp_key",
+            ),
         ),
     ]

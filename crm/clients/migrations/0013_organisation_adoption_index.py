@@ -5,17 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_fieldpolicy_fieldpolicyevent_and_more'),
-        ('clients', '0012_bankaccount_erp_key'),
-        ('refs', '0004_import_permissions'),
+        ("accounts", "0005_fieldpolicy_fieldpolicyevent_and_more"),
+        ("clients", "0012_bankaccount_erp_key"),
+        ("refs", "0004_import_permissions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(condition=models.Q(('erp_key', '')), fields=['inn', 'kpp'], name='clients_org_no_erp_key'),
+            model_name="organisation",
+            index=models.Index(
+                condition=models.Q(("erp_key", "")),
+                fields=["inn", "kpp"],
+                name="clients_org_no_erp_key",
+            ),
         ),
     ]
