@@ -51,6 +51,23 @@ def check_report(mapping: Mapping, metadata) -> str:
     return _("%(set)s lacks: %(names)s.") % {"set": mapping.entity_set, "names": ", ".join(missing)}
 
 
+def target_label(key: str) -> str:
+    """What a target loads, in the user's language ("Организации")."""
+    target = targets.TARGETS.get(key)
+    return str(target.model._meta.verbose_name_plural).capitalize() if target else key
+
+
+class TargetFilter(admin.SimpleListFilter):
+    title = gettext_lazy("data")
+    parameter_name = "entity"
+
+    def lookups(self, request, model_admin):
+        return [(key, target_label(key)) for key in targets.TARGETS]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(entity=self.value()) if self.value() else queryset
+
+
 def _label(target: targets.Target, column: targets.Column) -> str:
     return str(target.model._meta.get_field(column.name).verbose_name)
 
@@ -84,7 +101,7 @@ class MappingForm(forms.ModelForm):
 @admin.register(Mapping)
 class MappingAdmin(admin.ModelAdmin):
     form = MappingForm
-    list_display = ["data", "entity_set", "filter", "enabled", "order", "checked_at", "result"]
+    list_display = ["data", "entity_set", "filter", "enabled", "order", "result"]
     list_editable = ["enabled", "order"]
     list_display_links = ["data"]
     readonly_fields = ["data", "checked_at", "check_report"]
@@ -109,8 +126,7 @@ class MappingAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("data"), ordering="order")
     def data(self, obj):
-        target = targets.TARGETS.get(obj.key)
-        return target.model._meta.verbose_name_plural.capitalize() if target else obj.key
+        return target_label(obj.key)
 
     @admin.display(description=gettext_lazy("check result"))
     def result(self, obj):
@@ -174,7 +190,7 @@ class MappingAdmin(admin.ModelAdmin):
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
     list_display = [
-        "entity",
+        "data",
         "status",
         "progress",
         "started_at",
@@ -187,8 +203,13 @@ class SyncRunAdmin(admin.ModelAdmin):
         "proposed",
         "rejected",
     ]
-    list_filter = ["status", "entity"]
+    list_filter = ["status", TargetFilter]
     readonly_fields = [f.name for f in SyncRun._meta.concrete_fields]
+
+    @admin.display(description=gettext_lazy("data"), ordering="entity")
+    def data(self, obj):
+        return target_label(obj.entity)
+
     change_list_template = "admin/onec/syncrun_change_list.html"
 
     @admin.display(description=gettext_lazy("progress"))

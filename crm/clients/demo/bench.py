@@ -154,6 +154,7 @@ is_archived
 BANK_COLUMNS = _words(
     """
 version created_at updated_at organisation_id bik bank_name corr_account account is_primary
+erp_key
 """
 )
 INTERACTION_COLUMNS = _words(
@@ -294,7 +295,7 @@ def load_bench_rows(
                     bik, bank_name, corr = rng.choice(BANKS)
                     account = requisites.make_bank_account(rng, bik)
                     stamp = _iso(created_of[i])
-                    yield [1, stamp, stamp, org_ids[i], bik, bank_name, corr, account, "t"]
+                    yield [1, stamp, stamp, org_ids[i], bik, bank_name, corr, account, "t", ""]
 
         copy_rows("clients_bankaccount", BANK_COLUMNS, bank_rows())
 
