@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "crm.catalog",
     "crm.outlets",
     "crm.approvals",
+    "crm.sales",
     "integrations.geocoding",
     "integrations.onec",
 ]

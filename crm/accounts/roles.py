@@ -63,6 +63,7 @@ _CLIENT_MODELS = ("organisation", "contact", "interaction", "bankaccount")
 _CATALOG_MODELS = ("productgroup", "brand", "series", "product", "pricelist", "pricelistitem")
 _READ = ("view", "export")
 _OUTLET_MODELS = ("outlet", "outletequipment", "outletphoto")
+_SALES_SUMS = ("salesmonth", "salesmonthoutlet")
 _REFS_MODELS = (
     "country",
     "federaldistrict",
@@ -120,6 +121,23 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # Everyone reads the dictionaries without a grant; administrators maintain them (admin
     # and the import wizard); the nightly ERP sync fills most of them.
     "refs": {ADMINISTRATOR: dict.fromkeys(_REFS_MODELS, _ALL)},
+    # The sales ledger: lines are written by the sync, the cabinet and imports, never edited
+    # by hand; the monthly sums are read-only; plans are set by sales management.
+    "sales": {
+        ADMINISTRATOR: {"salesline": ("view", "export", "import"), "plan": _ALL}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
+        HEAD_OF_SALES: {"salesline": ("view", "export", "import"), "plan": _ALL}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
+        REGIONAL_MANAGER: {"salesline": _READ, "plan": _ALL}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
+        SALES_MANAGER: {"salesline": ("view",), "plan": ("view",)}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
+        MARKETER: {"salesline": ("view",), "plan": ("view",)}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
+        ANALYST: {"salesline": _READ, "plan": _READ} | dict.fromkeys(_SALES_SUMS, ("view",)),
+        DEALER: {"salesline": ("view",), "plan": ("view",)} | dict.fromkeys(_SALES_SUMS, ("view",)),
+        SUB_DEALER: {"salesline": ("view",)} | dict.fromkeys(_SALES_SUMS, ("view",)),
+    },
     # Data stewards settle conflicts between sources; administrators may too.
     "approvals": {
         ADMINISTRATOR: {"conflict": ("resolve",), "changerequest": ("exchange",)},

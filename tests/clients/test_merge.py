@@ -1,6 +1,8 @@
 """Merging duplicates: picked values, every relation re-pointed (found through _meta), the
 dropped record archived; undo puts everything back unless someone edited the records since."""
 
+from datetime import date
+
 import pghistory.models
 import pytest
 from django.apps import apps
@@ -21,6 +23,7 @@ from crm.clients.models import (
 )
 from crm.core import merge, records
 from crm.core.merge_models import MergeLog
+from tests.sales.factories import PlanFactory, ProductGroupFactory
 from tests.security.conftest import build_world
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +148,23 @@ def outlet_contact_link(contact, world):
 # One row maker per relation to the model: (row pointing to ``target``) ← make(target, world).
 # A new foreign key to Organisation or Contact fails test_every_relation_is_covered until it
 # gets a maker here (and so a place in the merge-and-undo test) or an exclusion below.
+def sales_line(organisation, flow, tag):
+    from crm.sales.models import SalesLine
+
+    party = "seller" if flow == "sell_out" else "buyer"
+    return SalesLine.objects.create(
+        flow=flow,
+        date=date(2026, 3, 1),
+        product_group=ProductGroupFactory(),
+        quantity=1,
+        amount=100,
+        source="erp",
+        channel="sync",
+        external_id=f"merge-{organisation.pk}-{tag}",
+        **{party: organisation},
+    )
+
+
 ROW_MAKERS = {
     Organisation: {
         "clients.BankAccount.organisation_id": lambda o, w: BankAccount.objects.create(
@@ -167,6 +187,13 @@ ROW_MAKERS = {
         "guardian.GroupObjectPermission.object_pk": generic_group_grant(Organisation),
         "guardian.UserObjectPermission.object_pk": generic_user_grant(Organisation),
         "outlets.Outlet.dealer_id": lambda o, w: make_outlet(o),
+        "sales.SalesLine.seller_id": lambda o, w: sales_line(o, "sell_out", "seller"),
+        "sales.SalesLine.buyer_id": lambda o, w: sales_line(o, "sell_in", "buyer"),
+        # The organisation a line counts for follows its seller or buyer (a trigger).
+        "sales.SalesLine.organisation_id": lambda o, w: sales_line(o, "sell_in", "counts"),
+        "sales.Plan.organisation_id": lambda o, w: PlanFactory(
+            organisation=o, period_start=date(2026, 1, 1), product_group=ProductGroupFactory()
+        ),
     },
     Contact: {
         "clients.Interaction.contact_id": lambda c, w: Interaction.objects.create(

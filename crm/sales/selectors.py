@@ -1,0 +1,381 @@
+"""Reads of the sales ledger: plan vs fact, from the monthly sums and the plans only.
+
+One flow at a time (sell-in and sell-out are never added together), whole months, through the
+access policy (``restrict(user, "view")`` on the sums and on the plans) and the field policies
+(a hidden quantity or amount comes back as None).
+
+Rows and plans, per level:
+
+- ``region``: one row per region (of the organisation the lines count for). Plan: the
+  region's own plan; beside it, the sum of its organisations' (dealers') plans.
+- ``dealer``: one row per organisation the lines count for (a dealer, a sub-dealer, a direct
+  client). Plan: that organisation's plan; beside it, the sum of its outlets' plans.
+- ``outlet``: one row per outlet (lines without an outlet make a row of their own). Plan: the
+  outlet's plan.
+- ``product_group``: one row per top-level group, or per subgroup of the ``product_group``
+  filter (drill-down); lines and plans of deeper groups count under their ancestor. Plan: of the
+  most specific target the filters name (an outlet, an organisation or dealer, else regions).
+
+Filters narrow lines and plans alike: ``region``, ``organisation`` (exactly that one),
+``dealer`` (a dealer and its sub-dealers), ``outlet``, ``product_group`` (with its subgroups),
+``sources``. A plan counts when its whole period lies in the range, unless a coarser plan of the
+same target, group and flow in the range covers it (a quarter's plan, not also its months').
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import TruncQuarter, TruncYear
+
+from crm.catalog.models import ProductGroup
+from crm.clients.models import Organisation
+from crm.core import access
+from crm.outlets.models import Outlet
+from crm.refs.models import Region
+from crm.sales.choices import Flow, Level, PeriodKind
+from crm.sales.models import Plan, SalesLine, SalesMonth, SalesMonthOutlet
+
+# Plan targets, from the widest; each one's plans are summed beside the one above it.
+REGION, ORGANISATION, OUTLET = "region", "organisation", "outlet"
+_CHILD = {REGION: ORGANISATION, ORGANISATION: OUTLET}
+_ONE = Decimal("0.1")
+
+
+@dataclass(frozen=True)
+class PlanFactRow:
+    """One row of plan vs fact. Plans are None where no plan counts; completions are None
+    without a positive plan; a measure hidden from the user by a field policy is None."""
+
+    key: int | None  # the region, organisation, outlet or product group; None: not set
+    name: str
+    plan_quantity: Decimal | None
+    plan_amount: Decimal | None
+    fact_quantity: Decimal | None
+    fact_amount: Decimal | None
+    lines: int
+    completion_quantity: Decimal | None  # fact / plan × 100, one decimal
+    completion_amount: Decimal | None
+    children_plan_quantity: Decimal | None  # region: its dealers' plans; dealer: its outlets'
+    children_plan_amount: Decimal | None
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """The period, flow and drill-down filters of one report."""
+
+    flow: str
+    first: date  # first month
+    last: date  # last month
+    region: int | None = None
+    organisation: int | None = None
+    dealer: int | None = None
+    outlet: int | None = None
+    product_group: int | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def end(self) -> date:
+        """The last day of the last month."""
+        following = _add_month(self.last)
+        return date.fromordinal(following.toordinal() - 1)
+
+
+def plan_vs_fact(
+    user,
+    *,
+    period_start: date,
+    period_end: date,
+    flow: str,
+    level: str,
+    region: int | None = None,
+    organisation: int | None = None,
+    dealer: int | None = None,
+    outlet: int | None = None,
+    product_group: int | None = None,
+    sources=(),
+) -> list[PlanFactRow]:
+    """Plan, fact and completion per row of ``level`` over the whole months from
+    ``period_start``'s to ``period_end``'s, for the rows the user may see."""
+    if flow not in Flow.values:
+        raise ValueError(f"Unknown flow {flow!r}: sell-in and sell-out are reported apart")
+    if level not in Level.values:
+        raise ValueError(f"Unknown level {level!r}")
+    cut = _Cut(
+        flow,
+        period_start.replace(day=1),
+        period_end.replace(day=1),
+        region,
+        organisation,
+        dealer,
+        outlet,
+        product_group,
+        tuple(sources or ()),
+    )
+    if cut.last < cut.first:
+        raise ValueError("The period ends before it starts")
+    tree = _GroupTree() if (level == Level.PRODUCT_GROUP or product_group) else None
+    key = _key(level, tree, cut)
+    facts = _facts(user, cut, level, key, tree)
+    own = _own_target(level, cut)
+    plans = _plans(user, cut, own, _plan_key(level, own, key), tree) if own else {}
+    child = _CHILD.get(own) if own else _child_without_own(level, cut)
+    children = _plans(user, cut, child, _plan_key(level, child, key), tree) if child else {}
+    return _rows(user, level, tree, facts, plans, children, own is not None, child is not None)
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+
+def _key(level: str, tree, cut: _Cut):
+    """What identifies a row, as an expression over the sums' and plans' columns."""
+    if level == Level.REGION:
+        return F("region_id")
+    if level == Level.DEALER:
+        return F("organisation_id")
+    if level == Level.OUTLET:
+        return F("outlet_id")
+    buckets = tree.buckets(cut.product_group)
+    return Case(
+        *[When(product_group_id__in=ids, then=Value(bucket)) for bucket, ids in buckets.items()],
+        default=Value(None),
+        output_field=BigIntegerField(),
+    )
+
+
+def _facts(user, cut: _Cut, level: str, key, tree) -> dict:
+    """{row key: (quantity, amount, lines)} from the monthly sums the user may see."""
+    model = SalesMonthOutlet if (level == Level.OUTLET or cut.outlet) else SalesMonth
+    rows = model.objects.restrict(user, "view").filter(
+        flow=cut.flow, month__gte=cut.first, month__lte=cut.last
+    )
+    filters = {
+        "region_id": cut.region,
+        "organisation_id": cut.organisation,
+        "dealer_id": cut.dealer,
+        "outlet_id": cut.outlet,
+    }
+    rows = rows.filter(**{name: value for name, value in filters.items() if value is not None})
+    if cut.product_group:
+        rows = rows.filter(product_group_id__in=tree.subtree(cut.product_group))
+    if cut.sources:
+        rows = rows.filter(source__in=cut.sources)
+    grouped = (
+        rows.order_by()
+        .values(row=key)
+        .annotate(q=Sum("quantity"), a=Sum("amount"), n=Sum("line_count"))
+    )
+    return {item["row"]: (item["q"], item["a"], item["n"]) for item in grouped}
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def _own_target(level: str, cut: _Cut) -> str | None:
+    """The plan target compared with a row's fact, or None when the filters rule it out (a
+    region's own plan says nothing about one of its dealers)."""
+    wanted = {Level.REGION: REGION, Level.DEALER: ORGANISATION, Level.OUTLET: OUTLET}.get(level)
+    if wanted is None:  # product groups: the most specific target the filters name
+        if cut.outlet:
+            wanted = OUTLET
+        elif cut.organisation or cut.dealer:
+            wanted = ORGANISATION
+        else:
+            wanted = REGION
+    return wanted if _allowed(wanted, cut) else None
+
+
+def _child_without_own(level: str, cut: _Cut) -> str | None:
+    """Beside a row whose own plan is ruled out, the next target down, if the filters allow."""
+    if level == Level.REGION and _allowed(ORGANISATION, cut):
+        return ORGANISATION
+    return None
+
+
+def _allowed(target: str, cut: _Cut) -> bool:
+    if target == REGION:
+        return not (cut.organisation or cut.dealer or cut.outlet)
+    if target == ORGANISATION:
+        return not cut.outlet
+    return True
+
+
+def _plan_key(level: str, target: str | None, key):
+    """Row key of a plan: its own column where the level is its target, else the scope."""
+    if target is None:
+        return None
+    if level == Level.REGION:
+        return F("target_region_id") if target == REGION else F("region_id")
+    if level == Level.DEALER:
+        return F("organisation_id")
+    if level == Level.OUTLET:
+        return F("outlet_id")
+    return key  # product groups: the same buckets as the facts
+
+
+def _plans(user, cut: _Cut, target: str, key, tree) -> dict:
+    """{row key: (quantity, amount)} of the counted plans of one target kind."""
+    plans = _of_target(Plan.objects.restrict(user, "view"), target).filter(flow=cut.flow)
+    if cut.region:
+        column = "target_region_id" if target == REGION else "region_id"
+        plans = plans.filter(**{column: cut.region})
+    filters = {
+        "organisation_id": cut.organisation,
+        "dealer_id": cut.dealer,
+        "outlet_id": cut.outlet,
+    }
+    plans = plans.filter(**{name: value for name, value in filters.items() if value is not None})
+    if cut.product_group:
+        plans = plans.filter(product_group_id__in=tree.subtree(cut.product_group))
+    plans = _counted(plans, target, cut)
+    grouped = plans.order_by().values(row=key).annotate(q=Sum("quantity"), a=Sum("amount"))
+    return {item["row"]: (item["q"], item["a"]) for item in grouped}
+
+
+def _of_target(plans, target: str):
+    if target == REGION:
+        return plans.filter(target_region__isnull=False)
+    if target == OUTLET:
+        return plans.filter(outlet__isnull=False)
+    return plans.filter(organisation__isnull=False, outlet__isnull=True)
+
+
+_TARGET_COLUMN = {REGION: "target_region", ORGANISATION: "organisation", OUTLET: "outlet"}
+
+
+def _counted(plans, target: str, cut: _Cut):
+    """Plans wholly inside the period and not covered by a coarser plan that also is."""
+    inside = Q(period_start__gte=cut.first, period_end__lte=cut.end)
+    column = _TARGET_COLUMN[target]
+    same = _of_target(Plan.objects.filter(inside), target).filter(
+        flow=OuterRef("flow"),
+        product_group=OuterRef("product_group"),
+        **{column: OuterRef(column)},
+    )
+    in_year = Exists(same.filter(period_kind=PeriodKind.YEAR, period_start=OuterRef("year")))
+    in_quarter = Exists(
+        same.filter(period_kind=PeriodKind.QUARTER, period_start=OuterRef("quarter"))
+    )
+    plans = plans.alias(
+        year=TruncYear("period_start", output_field=DateField()),
+        quarter=TruncQuarter("period_start", output_field=DateField()),
+    )
+    return plans.filter(inside).filter(
+        Q(period_kind=PeriodKind.YEAR)
+        | (Q(period_kind=PeriodKind.QUARTER) & ~in_year)
+        | (Q(period_kind=PeriodKind.MONTH) & ~in_year & ~in_quarter)
+    )
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _rows(user, level, tree, facts, plans, children, with_plan, with_children):
+    hidden_line = access.hidden_fields(user, SalesLine)
+    hidden_plan = access.hidden_fields(user, Plan)
+    keys = set(facts) | set(plans) | set(children)
+    names = _names(level, tree, keys)
+    rows = []
+    for key in keys:
+        fact_q, fact_a, lines = facts.get(key, (Decimal(0), Decimal(0), 0))
+        plan_q, plan_a = plans.get(key, (Decimal(0), Decimal(0))) if with_plan else (None, None)
+        child_q, child_a = (
+            children.get(key, (Decimal(0), Decimal(0))) if with_children else (None, None)
+        )
+        if "quantity" in hidden_line:
+            fact_q = None
+        if "amount" in hidden_line:
+            fact_a = None
+        if "quantity" in hidden_plan:
+            plan_q = child_q = None
+        if "amount" in hidden_plan:
+            plan_a = child_a = None
+        rows.append(
+            PlanFactRow(
+                key=key,
+                name=names.get(key, ""),
+                plan_quantity=plan_q,
+                plan_amount=plan_a,
+                fact_quantity=fact_q,
+                fact_amount=fact_a,
+                lines=lines,
+                completion_quantity=_completion(fact_q, plan_q),
+                completion_amount=_completion(fact_a, plan_a),
+                children_plan_quantity=child_q,
+                children_plan_amount=child_a,
+            )
+        )
+    rows.sort(key=lambda row: (row.key is None, row.name.lower(), row.key or 0))
+    return rows
+
+
+def _completion(fact, plan) -> Decimal | None:
+    if fact is None or not plan or plan <= 0:
+        return None
+    return (fact * 100 / plan).quantize(_ONE)
+
+
+def _names(level: str, tree, keys: set) -> dict:
+    ids = [key for key in keys if key is not None]
+    if level == Level.PRODUCT_GROUP:
+        return {key: tree.names.get(key, "") for key in ids}
+    model = {Level.REGION: Region, Level.DEALER: Organisation, Level.OUTLET: Outlet}[level]
+    return dict(model._base_manager.filter(pk__in=ids).values_list("pk", "name"))
+
+
+# --- the product group tree ---------------------------------------------------------------------
+
+
+class _GroupTree:
+    """The product groups (a few hundred rows), read once per report: subtrees for filters,
+    and each group's ancestor at the level a report shows."""
+
+    def __init__(self):
+        self.parent: dict[int, int | None] = {}
+        self.names: dict[int, str] = {}
+        for pk, parent, name in ProductGroup.objects.values_list("pk", "parent_id", "name"):
+            self.parent[pk] = parent
+            self.names[pk] = name
+
+    def path(self, pk: int) -> list[int]:
+        """The group and its ancestors, from the group up (stops at a stored cycle)."""
+        path, node = [], pk
+        while node is not None and node not in path:
+            path.append(node)
+            node = self.parent.get(node)
+        return path
+
+    def subtree(self, root: int) -> list[int]:
+        return [pk for pk in self.parent if root in self.path(pk)]
+
+    def buckets(self, root: int | None) -> dict[int, list[int]]:
+        """{row group: groups counted under it}: the children of ``root`` (the top-level
+        groups when None), and ``root`` itself for lines recorded on it directly."""
+        buckets: dict[int, list[int]] = {}
+        for pk in self.parent:
+            path = self.path(pk)
+            if root is None:
+                bucket = path[-1]
+            elif root not in path:
+                continue
+            else:
+                position = path.index(root)
+                bucket = path[position - 1] if position > 0 else root
+            buckets.setdefault(bucket, []).append(pk)
+        return buckets
+
+
+def _add_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
