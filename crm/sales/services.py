@@ -235,7 +235,7 @@ def _normalised(item) -> dict:
         if len(text) > _TEXT_LIMITS[name]:
             raise ValueError(
                 _("%(field)s is longer than %(limit)s")
-                % {"field": name, "limit": _TEXT_LIMITS[name]}
+                % {"field": _verbose(name), "limit": _TEXT_LIMITS[name]}
             )
         line[name] = text
     if not line["external_id"]:
@@ -268,19 +268,24 @@ _LIMITS = {
 }
 
 
+def _verbose(name: str) -> str:
+    """A field's name as the user reads it ("Сумма")."""
+    return str(SalesLine._meta.get_field(name).verbose_name).capitalize()
+
+
 def _decimal(value, model_field, name: str) -> Decimal:
     """The value as a Decimal that fits the model field (ValueError otherwise)."""
     try:
         number = value if isinstance(value, Decimal) else Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValueError(_("%(field)s is not a number") % {"field": name}) from None
+        raise ValueError(_("%(field)s is not a number") % {"field": _verbose(name)}) from None
     places, limit = model_field.decimal_places, _LIMITS[name]
     fits = number.is_finite() and -limit < number < limit
     if fits and (number.as_tuple().exponent >= -places or number == round(number, places)):
         return number
     raise ValueError(
         _("%(field)s does not fit: at most %(places)s decimal places, below %(limit)s")
-        % {"field": name, "places": places, "limit": limit}
+        % {"field": _verbose(name), "places": places, "limit": limit}
     )
 
 

@@ -87,5 +87,5 @@ def test_an_administrator_is_told_about_two_targets(sales_world, admin_user, log
         },
     )
     assert response.status_code == 200
-    assert "exactly one target" in str(response.context["adminform"].form.errors)
+    assert "ровно одну цель" in str(response.context["adminform"].form.errors)
     assert not Plan.objects.exists()

@@ -156,7 +156,7 @@ def test_a_bad_line_refuses_the_whole_batch(sales_world, record):
         (7, "ghost"),
         (8, "no-buyer"),
     ]
-    assert "Line 2 (neg)" in str(raised.value)
+    assert "Строка 2 (neg)" in str(raised.value)
     assert not SalesLine.objects.exists()
 
 
@@ -171,7 +171,7 @@ def test_a_sync_skips_bad_lines_and_reports_them(sales_world, record):
     )
     assert result.inserted == 1
     assert [(p.external_id, p.message) for p in result.rejected] == [
-        ("bad", "no organisation with id 987654")
+        ("bad", "нет организации с id 987654")
     ]
 
 
