@@ -41,11 +41,26 @@ class HoldingGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=300, unique=True)
     notes = models.TextField(_("notes"), blank=True)
+    external_code = models.CharField(
+        _("external code"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("The key of this record in the ERP (1C); used by the nightly sync."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("holding group")
         verbose_name_plural = _("holding groups")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_code"],
+                condition=~models.Q(external_code=""),
+                name="clients_holding_external_code",
+            )
+        ]
 
     def __str__(self):
         return self.name

@@ -42,9 +42,7 @@ def check_report(mapping: Mapping, metadata) -> str:
     for column in target.columns:
         spec = (mapping.properties.get(column.name) or "").strip()
         names = [p.strip() for p in spec.split("|") if p.strip()]
-        if not names:
-            missing.append(_("(no property for “%(field)s”)") % {"field": _label(target, column)})
-        elif not any(name in published for name in names):
+        if names and not any(name in published for name in names):
             missing.append(" | ".join(names))
     if not missing:
         return ""
@@ -87,7 +85,11 @@ class MappingForm(forms.ModelForm):
                 label=_label(self.target, column),
                 initial=self.instance.properties.get(column.name, column.default),
                 max_length=300,
-                help_text=_("УТ 11: %(default)s") % {"default": column.default},
+                required=False,
+                help_text=(
+                    _("УТ 11: %(default)s. Empty: not read, the CRM keeps its value.")
+                    % {"default": column.default or "—"}
+                ),
             )
 
     def save(self, commit=True):

@@ -41,7 +41,8 @@ def _rows(target: targets.Target) -> list[dict]:
     model = target.model
     key = targets.key_field(model)
     refs: dict[str, dict] = {}  # the 1C keys of referenced records, by id or by copied value
-    for column in target.columns:
+    columns = [c for c in target.columns if c.default]  # the shipped mapping reads these
+    for column in columns:
         if column.kind == targets.REF and column.to is not None:
             by = column.attr or "pk"
             ref_key = targets.key_field(column.to)
@@ -54,7 +55,7 @@ def _rows(target: targets.Target) -> list[dict]:
         archived = getattr(record, target.archive_field) if target.archive_field else False
         row["DeletionMark"] = bool(archived) if target.archived_value else not archived
         values = {}
-        for column in target.columns:
+        for column in columns:
             if column.kind == targets.REF:
                 mine = (
                     getattr(record, column.attr)
@@ -71,7 +72,7 @@ def _rows(target: targets.Target) -> list[dict]:
                 values[column.name] = "" if value is None else str(value)
         # The first property of each field first, then its alternatives where still free.
         for position in (0, 1, 2):
-            for column in target.columns:
+            for column in columns:
                 names = column.default.split("|")
                 if position < len(names):
                     row.setdefault(names[position], values[column.name])

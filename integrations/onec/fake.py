@@ -119,6 +119,8 @@ def _counterparties() -> list[dict]:
             ИНН=inn,
             КПП=kpp,
             ЮридическоеФизическоеЛицо=kind,
+            БизнесРегион_Key=extra.pop("region", ZERO_GUID),
+            Партнер_Key=ref("Catalog_Партнеры", name),
             **extra,
         )
 
@@ -131,6 +133,7 @@ def _counterparties() -> list[dict]:
             f'{llc} "Теплострой-Север"',
             "7816588132",
             "781601001",
+            region=ref("Catalog_БизнесРегионы", "Северо-Запад"),
         ),
         item(
             "Уралснаб",
@@ -139,6 +142,7 @@ def _counterparties() -> list[dict]:
             f'{llc} "Уралснаб"',
             "6657309117",
             "665701001",
+            region=ref("Catalog_БизнесРегионы", "Урал"),
         ),
         item(
             "Сбербанк",
@@ -318,6 +322,7 @@ EXTENSION_CATALOGS = {
     "Catalog_ИсточникиПривлечения": ("Выставка", "Сайт", "Рекомендация"),
     "Catalog_ФорматыМагазинов": ("Салон", "Магазин у дома", "Shop-in-shop"),
     "Catalog_ФормыОплаты": ("Наличные", "Безналичный расчёт", "Платёжная карта"),
+    "Catalog_Холдинги": ("Группа «Тепло»", "Уральский холдинг"),
 }
 
 
@@ -326,6 +331,11 @@ def _extension_catalogs() -> dict[str, list[dict]]:
         name: [_catalog(name, value, Description=value) for value in values]
         for name, values in EXTENSION_CATALOGS.items()
     }
+    collections = "Catalog_КоллекцииНоменклатуры"
+    catalogs[collections] = [
+        _catalog(collections, name, Description=name, Марка_Key=ref("Catalog_Марки", brand))
+        for name, brand in (("ECO Four", "Baxi"), ("Luna", "Baxi"), ("Vitopend", "Viessmann"))
+    ]
     for row in catalogs["Catalog_ФормыОплаты"]:  # a card payment names its acquiring bank
         card = row["Description"] == "Платёжная карта"
         row["Банк_Key"] = ref("Catalog_КлассификаторБанков", "044525225") if card else ZERO_GUID

@@ -219,7 +219,8 @@ class Loader:
         self.meta = self.model._meta
         self.table = quote(self.meta.db_table)
         self.key = quote(targets.key_field(self.model))
-        self.columns = list(self.target.columns)
+        # A field whose property is left empty is not read: the CRM keeps its own value.
+        self.columns = [c for c in self.target.columns if plan.properties.get(c.name)]
         self.fields = {c.name: self.meta.get_field(c.name) for c in self.columns}
         self.alternatives = {
             c.name: [p.strip() for p in plan.properties[c.name].split("|") if p.strip()]
@@ -435,15 +436,20 @@ class Loader:
                 )
                 self._reject(ref, reason)
 
+    def _natural_key(self) -> tuple[str, ...]:
+        """The natural key, when every field of it is read (else no adoption by it)."""
+        names = self.target.natural_key
+        return names if all(n in self.fields for n in names) else ()
+
     def _natural_match(self, alias: str) -> str:
         return " AND ".join(
             f"{alias}.{self._db(name)} IS NOT DISTINCT FROM r.v{self._index(name)}"
-            for name in self.target.natural_key
+            for name in self._natural_key()
         )
 
     def _natural_present(self) -> str:
         parts = ["true"]
-        for name in self.target.natural_key:
+        for name in self._natural_key():
             index = self._index(name)
             if self.columns[index].kind != targets.REF:
                 parts.append(f"r.v{index} IS NOT NULL AND r.v{index}::text <> ''")
@@ -452,7 +458,7 @@ class Loader:
     def _adopt(self, cursor) -> None:
         """Records made in the CRM before the first sync take the 1C key of the row with the
         same natural key (the oldest record when there are several): never a duplicate."""
-        if not self.target.natural_key:
+        if not self._natural_key():
             return
         cursor.execute(
             f"UPDATE {self.table} AS t SET {self.key} = m.ref FROM ("  # noqa: S608
@@ -464,7 +470,7 @@ class Loader:
         )
 
     def _unique_natural_key(self) -> bool:
-        wanted = set(self.target.natural_key)
+        wanted = set(self._natural_key())
         if len(wanted) == 1 and self.fields[next(iter(wanted))].unique:
             return True
         return any(
@@ -475,7 +481,7 @@ class Loader:
     def _reject_taken_keys(self, cursor) -> None:
         """A row whose natural key another record holds (or an earlier row of the page wants)
         would break a unique constraint: it is rejected with the reason."""
-        if not self.target.natural_key or not self._unique_natural_key():
+        if not self._natural_key() or not self._unique_natural_key():
             return
         cursor.execute(
             f"DELETE FROM onec_rows r WHERE "  # noqa: S608
@@ -483,11 +489,11 @@ class Loader:
             f"AND c.{self.key} <> r.ref) OR EXISTS (SELECT 1 FROM onec_rows p WHERE "
             + " AND ".join(
                 f"p.v{self._index(n)} IS NOT DISTINCT FROM r.v{self._index(n)}"
-                for n in self.target.natural_key
+                for n in self._natural_key()
             )
             + " AND p.ref < r.ref) RETURNING r.ref"
         )
-        label = ", ".join(self.label(n) for n in self.target.natural_key)
+        label = ", ".join(self.label(n) for n in self._natural_key())
         for (ref,) in cursor.fetchall():
             self._reject(ref, _("Another record already has this %(fields)s.") % {"fields": label})
 

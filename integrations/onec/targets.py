@@ -7,15 +7,18 @@ and how a deletion mark shows (archived, or inactive). The property names here a
 default for "Управление торговлей 11"; each installation edits them in the admin (``Mapping``),
 and "Check the mapping" compares them with the base's ``$metadata``.
 
-A property may name alternatives, ``Артикул|Code``: the first non-empty one is taken.
+A property may name alternatives, ``Артикул|Code``: the first non-empty one is taken. An
+empty property means the field is not read at all (the CRM keeps its own value): some fields
+ship that way because stock УТ 11 has nothing that means the same (a counterparty's region is
+a business region there, not a subject of the federation).
 """
 
 from dataclasses import dataclass, field
 
 from django.db import models
 
-from crm.catalog.models import Brand, Product, ProductGroup
-from crm.clients.models import BankAccount, CounterpartyType, Organisation
+from crm.catalog.models import Brand, Product, ProductGroup, Series
+from crm.clients.models import BankAccount, CounterpartyType, HoldingGroup, Organisation
 from crm.refs.models import (
     Bank,
     ClientCategory,
@@ -23,6 +26,7 @@ from crm.refs.models import (
     LeadSource,
     OutletFormat,
     PaymentForm,
+    Region,
     SalesChannel,
     UnitOfMeasure,
     Warehouse,
@@ -153,6 +157,15 @@ TARGETS: dict[str, Target] = {
             natural_key=("name",),
         ),
         Target(
+            "series",
+            "Series",
+            Series,
+            "Catalog_КоллекцииНоменклатуры",
+            (Column("name", "Description"), Column("brand", "Марка_Key", REF, Brand)),
+            natural_key=("brand", "name"),
+            enabled=False,
+        ),
+        Target(
             "product_groups",
             "Product groups",
             ProductGroup,
@@ -174,11 +187,13 @@ TARGETS: dict[str, Target] = {
                 Column("sku", "Артикул|Code"),
                 Column("group", "Parent_Key", REF, ProductGroup),
                 Column("brand", "Марка_Key", REF, Brand),
+                Column("series", "", REF, Series),
                 Column("unit", "ЕдиницаИзмерения_Key", REF, UnitOfMeasure),
             ),
             filter="IsFolder eq false",
             natural_key=("sku",),
         ),
+        _named("holdings", "Holding groups", HoldingGroup, "Catalog_Холдинги"),
         Target(
             "organisations",
             "Counterparties",
@@ -199,6 +214,9 @@ TARGETS: dict[str, Target] = {
                     },
                     reverse={CounterpartyType.ENTREPRENEUR: "ФизическоеЛицо"},
                 ),
+                # Not read by default: map them where the base has them (see the module).
+                Column("holding", "", REF, HoldingGroup),
+                Column("region", "", REF, Region),
             ),
             filter="IsFolder eq false",
             natural_key=("inn", "kpp"),

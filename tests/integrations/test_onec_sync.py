@@ -355,3 +355,46 @@ def test_recorded_pages_load_like_live_ones():
     assert run.inserted == 120
     assert run.cursor == 120
     assert sync.run(plan, recorded).unchanged == 120
+
+
+def test_a_field_left_unmapped_is_not_read_and_a_mapped_one_is(onec):
+    from crm.clients.models import HoldingGroup
+    from tests.factories import RegionFactory
+
+    _fake, client = onec
+    mine = HoldingGroup.objects.create(name="Холдинг из CRM")
+    north = Organisation.objects.create(
+        name="Теплострой", inn="7816588132", kpp="781601001", holding=mine
+    )
+    spb = RegionFactory(name="Санкт-Петербург", code="78")
+    spb.external_code = ref("Catalog_БизнесРегионы", "Северо-Запад")
+    spb.save()
+    run = sync.sync_entity(client, "organisations")  # region and holding: not read by default
+    assert run.status == RunStatus.DONE
+    north.refresh_from_db()
+    assert (north.holding_id, north.region_id) == (mine.pk, None)
+    mapping = Mapping.objects.get(key="organisations")
+    mapping.properties = {**mapping.properties, "region": "БизнесРегион_Key"}
+    mapping.save()
+    SyncedVersion.objects.filter(entity="organisations").delete()  # as saving in the admin does
+    again = sync.sync_entity(client, "organisations")
+    assert again.updated == 1  # only the one whose business region we know
+    north.refresh_from_db()
+    assert (north.holding_id, north.region_id) == (mine.pk, spb.pk)
+    urals = Organisation.objects.get(erp_key=ref(ORGS, "Уралснаб"))
+    assert urals.region_id is None
+    assert any(e.get("warning") and e["ref"] == urals.erp_key for e in again.errors)
+
+
+def test_series_and_holdings_load_when_switched_on(onec):
+    from crm.catalog.models import Series
+    from crm.clients.models import HoldingGroup
+
+    _fake, client = onec
+    runs = everything(client)
+    assert runs["series"].inserted == 3
+    assert set(Series.objects.filter(brand__name="Baxi").values_list("name", flat=True)) == {
+        "ECO Four",
+        "Luna",
+    }
+    assert HoldingGroup.objects.filter(name="Уральский холдинг").exists()
