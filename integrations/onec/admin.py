@@ -40,6 +40,8 @@ def check_report(mapping: Mapping, metadata) -> str:
     missing = [p for p in ("Ref_Key", "DataVersion", "DeletionMark") if p not in published]
     target = targets.TARGETS[mapping.key]
     for column in target.columns:
+        if column.row:  # inside the document's table: its properties are not checked here
+            continue
         spec = (mapping.properties.get(column.name) or "").strip()
         names = [p.strip() for p in spec.split("|") if p.strip()]
         if names and not any(name in published for name in names):
@@ -52,7 +54,11 @@ def check_report(mapping: Mapping, metadata) -> str:
 def target_label(key: str) -> str:
     """What a target loads, in the user's language ("Организации")."""
     target = targets.TARGETS.get(key)
-    return str(target.model._meta.verbose_name_plural).capitalize() if target else key
+    if target is None:
+        return key
+    if target.sign:
+        return str(_("1C sales documents") if target.sign > 0 else _("1C returns documents"))
+    return str(target.model._meta.verbose_name_plural).capitalize()
 
 
 class TargetFilter(admin.SimpleListFilter):
@@ -64,10 +70,6 @@ class TargetFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(entity=self.value()) if self.value() else queryset
-
-
-def _label(target: targets.Target, column: targets.Column) -> str:
-    return str(target.model._meta.get_field(column.name).verbose_name)
 
 
 class MappingForm(forms.ModelForm):
@@ -82,7 +84,7 @@ class MappingForm(forms.ModelForm):
         self.target = targets.TARGETS[self.instance.key]
         for column in self.target.columns:
             self.fields[f"property_{column.name}"] = forms.CharField(
-                label=_label(self.target, column),
+                label=targets.column_label(self.target, column),
                 initial=self.instance.properties.get(column.name, column.default),
                 max_length=300,
                 required=False,

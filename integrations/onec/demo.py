@@ -85,7 +85,8 @@ def dataset_from_database() -> dict[str, list[dict]]:
     """Entity sets of a fake base that holds what the demo database holds (see the module)."""
     sets: dict[str, list[dict]] = {}
     for target in targets.TARGETS.values():
-        sets.setdefault(target.entity_set, []).extend(_rows(target))
+        if not target.sign:  # records; the documents are generated below
+            sets.setdefault(target.entity_set, []).extend(_rows(target))
     known = {row["Ref_Key"] for row in sets.get(ORGS, [])}
     fixed = demo_dataset()[ORGS]
     sets.setdefault(ORGS, []).extend(row for row in fixed if row["Ref_Key"] not in known)

@@ -44,7 +44,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 from xml.sax.saxutils import quoteattr
@@ -268,26 +268,69 @@ def _small_catalogs() -> dict[str, list[dict]]:
     }
 
 
-def _sales() -> list[dict]:
-    s = "Document_РеализацияТоваровУслуг"
+SALES = "Document_РеализацияТоваровУслуг"
+RETURNS = "Document_ВозвратТоваровОтКлиента"
 
-    def sale(number, date, client, amount, posted=True):
-        return _row(
-            s,
-            number,
-            Number=number,
-            Date=date,
-            Posted=posted,
-            Контрагент_Key=ref("Catalog_Контрагенты", client),
-            Склад_Key=ref("Catalog_Склады", "Основной склад"),
-            СуммаДокумента=amount,
-        )
 
-    return [
-        sale("00УТ-000101", "2024-05-01T12:00:00", "Теплострой-Север", 125000.0),
-        sale("00УТ-000102", "2024-05-02T09:30:00", "Уралснаб", 48200.5),
-        sale("00УТ-000103", "2024-05-03T16:45:00", "Теплострой-Север", 9900.0, posted=False),
-    ]
+def days_ago(days: int) -> str:
+    """A 1C datetime ``days`` before today, at noon (documents are dated relative to today so
+    that the sync's window always holds the demo's)."""
+    moment = datetime.combine(date.today() - timedelta(days=days), datetime.min.time())
+    return (moment + timedelta(hours=12)).isoformat()
+
+
+def goods_row(number: int, product: str, quantity: float, amount: float) -> dict:
+    """A row of a document's goods table (Товары), as 1C sends it inside the document."""
+    return {
+        "LineNumber": str(number),
+        "Номенклатура_Key": ref("Catalog_Номенклатура", product),
+        "Количество": quantity,
+        "Сумма": round(amount / 1.2, 2),
+        "СуммаСНДС": amount,
+    }
+
+
+def document(entity_set: str, number: str, days: int, client: str, rows: list[dict], **extra):
+    """A sales or returns document with its goods table."""
+    return _row(
+        entity_set,
+        number,
+        Number=number,
+        Date=days_ago(days),
+        Posted=extra.pop("posted", True),
+        Контрагент_Key=ref("Catalog_Контрагенты", client),
+        Склад_Key=ref("Catalog_Склады", "Основной склад"),
+        ФормаОплаты=extra.pop("payment", "Безналичная"),
+        СуммаДокумента=sum(row["СуммаСНДС"] for row in rows),
+        Товары=rows,
+        **extra,
+    )
+
+
+def _sales() -> dict[str, list[dict]]:
+    baxi, rehau = "Котёл газовый Baxi ECO Four 24", "Труба Rehau Rautitan flex 20"
+    viessmann = "Котёл газовый Viessmann Vitopend 100-W"
+    north, urals = "Теплострой-Север", "Уралснаб"
+    return {
+        SALES: [
+            document(SALES, "00УТ-000101", 3, north, [goods_row(1, baxi, 2, 125000.0)]),
+            document(
+                SALES,
+                "00УТ-000102",
+                10,
+                urals,
+                [goods_row(1, viessmann, 1, 48200.5), goods_row(2, rehau, 100, 9900.0)],
+                payment="Наличная",
+            ),
+            document(
+                SALES, "00УТ-000103", 12, north, [goods_row(1, rehau, 50, 4950.0)], posted=False
+            ),
+            document(SALES, "00УТ-000090", 60, north, [goods_row(1, baxi, 1, 62500.0)]),
+        ],
+        RETURNS: [
+            document(RETURNS, "00УТ-000007", 5, urals, [goods_row(1, rehau, 10, 990.0)]),
+        ],
+    }
 
 
 def _bank_accounts() -> list[dict]:
@@ -370,7 +413,7 @@ def many_counterparties(count: int, *, start: int = 0) -> list[dict]:
 
 
 def demo_dataset() -> dict[str, list[dict]]:
-    """A few rows of each УТ 11 dictionary the sync reads, plus three sales documents.
+    """A few rows of each УТ 11 dictionary the sync reads, plus sales and returns documents.
 
     Fresh copies on every call; INN/KPP and BIK/correspondent accounts pass the checks.
     """
@@ -380,7 +423,7 @@ def demo_dataset() -> dict[str, list[dict]]:
         "Catalog_БанковскиеСчетаКонтрагентов": _bank_accounts(),
         **_small_catalogs(),
         **_extension_catalogs(),
-        "Document_РеализацияТоваровУслуг": _sales(),
+        **_sales(),
     }
 
 

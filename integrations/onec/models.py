@@ -50,6 +50,8 @@ class SyncRun(models.Model):
     # [{"ref": Ref_Key, "reason": text}], the first 500; warnings carry "warning": true
     errors = models.JSONField(_("rejected rows"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # Sales documents whose lines left the ledger: [{"ref", "number", "reason", "lines"}]
+    removed = models.JSONField(_("removed documents"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("1C sync run")

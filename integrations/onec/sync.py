@@ -68,10 +68,22 @@ class Plan:
         return self.target.key
 
     def select(self) -> list[str]:
+        """The properties to ask for (a document's row properties come inside its table)."""
         names = {"Ref_Key", "DataVersion", "DeletionMark"}
-        for spec in self.properties.values():
-            names.update(p.strip() for p in spec.split("|") if p.strip())
+        for column in self.target.columns:
+            if not column.row:
+                spec = self.properties.get(column.name) or ""
+                names.update(p.strip() for p in spec.split("|") if p.strip())
         return sorted(names)
+
+    def odata_filter(self) -> str | None:
+        """The mapping's filter, and for documents the sliding window (ADR 0012)."""
+        parts = [self.filter] if self.filter else []
+        if self.target.sign:
+            from integrations.onec.documents import window_filter
+
+            parts.append(window_filter(self))
+        return " and ".join(parts) or None
 
 
 def default_mapping(target: targets.Target, order: int) -> dict:
@@ -128,16 +140,18 @@ def sync_entity(client: ODataClient, key: str) -> SyncRun:
     plan = plan_for(key)
     select = plan.select()
 
+    odata_filter = plan.odata_filter()
+
     def pages(start: int) -> Iterator[Page]:
         return client.pages(
             plan.entity_set,
             select=select,
-            filter=plan.filter or None,
+            filter=odata_filter,
             page_size=plan.page_size,
             start_skip=start,
         )
 
-    return run(plan, pages, count=lambda: client.count(plan.entity_set, filter=plan.filter or None))
+    return run(plan, pages, count=lambda: client.count(plan.entity_set, filter=odata_filter))
 
 
 def run(plan: Plan, pages: PageSource, *, count: Callable[[], int] | None = None) -> SyncRun:
@@ -154,10 +168,17 @@ def run(plan: Plan, pages: PageSource, *, count: Callable[[], int] | None = None
         start = _resume(record, plan)
         if count is not None:
             record.total = count()
-            _save(record)
-        loader = Loader(plan, record)
+            save(record)
+        if plan.target.sign:
+            from integrations.onec.documents import DocumentLoader
+
+            loader = DocumentLoader(plan, record)
+        else:
+            loader = Loader(plan, record)
         for page in pages(start):
             loader.load(page)
+        if hasattr(loader, "complete"):
+            loader.complete(whole=start == 0)
         record.status = RunStatus.DONE
     except OneCError as error:
         record.status = RunStatus.FAILED
@@ -186,11 +207,11 @@ def _resume(record: SyncRun, plan: Plan) -> int:
         return 0
     record.resumed_from = previous
     record.cursor = max(previous.cursor - plan.page_size, 0)
-    _save(record)
+    save(record)
     return record.cursor
 
 
-def _save(record: SyncRun) -> None:
+def save(record: SyncRun) -> None:
     SyncRun.objects.filter(pk=record.pk).update(
         **{
             f.attname: getattr(record, f.attname)
@@ -202,7 +223,7 @@ def _save(record: SyncRun) -> None:
 
 def _finish(record: SyncRun) -> SyncRun:
     record.finished_at = timezone.now()
-    _save(record)
+    save(record)
     return record
 
 
@@ -341,7 +362,7 @@ class Loader:
             if staged:
                 self._write(staged)
             self.run.cursor = page.skip + len(page.rows)
-            _save(self.run)
+            save(self.run)
 
     # -- SQL: resolve, adopt, write -------------------------------------------------------
 

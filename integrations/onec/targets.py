@@ -16,6 +16,7 @@ a business region there, not a subject of the federation).
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from crm.catalog.models import Brand, Product, ProductGroup, Series
 from crm.clients.models import BankAccount, CounterpartyType, HoldingGroup, Organisation
@@ -31,6 +32,7 @@ from crm.refs.models import (
     UnitOfMeasure,
     Warehouse,
 )
+from crm.sales.models import SalesLine
 
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 TEXT, FLAG, REF, CHOICE = "text", "flag", "ref", "choice"
@@ -47,6 +49,8 @@ class Column:
     attr: str = ""  # REF: copy this field of the referenced record instead of linking it
     choices: dict[str, str] = field(default_factory=dict)  # CHOICE: 1C value → ours
     reverse: dict[str, str] = field(default_factory=dict)  # CHOICE: ours → 1C, beyond choices
+    row: bool = False  # a document's: read from each row of its goods table, not the header
+    label: str = ""  # for a column that is not a field of ours ("posted")
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,14 @@ class Target:
     archived_value: bool = False  # the value of archive_field for a deletion-marked row
     enabled: bool = True  # shipped enabled: stock УТ 11 publishes it
     fix: object = None  # fix(values: dict) -> None: a last adjustment in Python
+    sign: int = 0  # a sales document: +1 sales, -1 returns (lines of the ledger); 0: a record
+
+
+def column_label(target: Target, column: Column) -> str:
+    """A column as the user reads it: our field's name, or its own label."""
+    if column.label:
+        return str(column.label)
+    return str(target.model._meta.get_field(column.name).verbose_name)
 
 
 def key_field(model) -> str:
@@ -92,6 +104,30 @@ def _named(key, label, model, entity_set, *, enabled=False):
         (Column("name", "Description"),),
         natural_key=("name",),
         enabled=enabled,
+    )
+
+
+def _documents(key, label, entity_set, sign):
+    """Sales or returns documents of 1C, read into the sales ledger as sell-in lines."""
+    return Target(
+        key,
+        label,
+        SalesLine,
+        entity_set,
+        (
+            Column("date", "Date"),
+            Column("document_number", "Number"),
+            Column("posted", "Posted", FLAG, label=_("posted")),
+            Column("buyer", "Контрагент_Key", REF, Organisation),
+            Column("payment_form", "ФормаОплаты"),
+            Column("rows", "Товары", label=_("goods (the document's table)")),
+            Column("line", "LineNumber", row=True, label=_("row number")),
+            Column("product", "Номенклатура_Key", REF, Product, row=True),
+            Column("quantity", "Количество", row=True),
+            Column("amount", "СуммаСНДС|Сумма", row=True),
+        ),
+        archive_field="",
+        sign=sign,
     )
 
 
@@ -239,5 +275,7 @@ TARGETS: dict[str, Target] = {
             natural_key=("organisation", "bik", "account"),
             archive_field="",
         ),
+        _documents("sales_documents", "Sales", "Document_РеализацияТоваровУслуг", 1),
+        _documents("return_documents", "Returns", "Document_ВозвратТоваровОтКлиента", -1),
     )
 }

@@ -3,7 +3,7 @@
 import base64
 import json
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -188,8 +188,8 @@ def test_filter_on_guid_and_datetime_window(client):
         filter=" and ".join(
             [
                 f"Контрагент_Key eq {literal(uuid.UUID(TEPLOSTROY))}",
-                f"Date ge {literal(datetime(2024, 5, 1))}",
-                f"Date lt {literal(datetime(2024, 5, 4))}",
+                f"Date ge {literal(datetime.now() - timedelta(days=35))}",
+                f"Date lt {literal(datetime.now())}",
                 "Posted eq true",
             ]
         ),
