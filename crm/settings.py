@@ -402,6 +402,8 @@ DADATA_URL = env.str("DADATA_URL", default="https://suggestions.dadata.ru/sugges
 ONEC_URL = env.str("ONEC_URL", default="")
 ONEC_USER = env.str("ONEC_USER", default="")
 ONEC_PASSWORD = env.str("ONEC_PASSWORD", default="")
+# A client with no purchase for this many days before the 1st of the month is churned.
+SALES_CHURN_DAYS = _bounded_int("SALES_CHURN_DAYS", 90, 1, 730)
 # Sales documents are read back this many days every night (1C documents are back-dated).
 ONEC_SALES_WINDOW_DAYS = _bounded_int("ONEC_SALES_WINDOW_DAYS", 35, 1, 400)
 # `make run` with no 1C configured: the demo's fake base (manage.py onec_fake) on this port.
