@@ -17,6 +17,10 @@ def home(request):
         "team": [] if request.user.is_outside_party else selectors.user_team(me),
         "notifications": latest_notifications(request.user, limit=5),
     }
+    if request.user.has_perm("sales.view_salesline"):
+        from crm.sales.kpis import manager_counters
+
+        context["counters"] = manager_counters(request.user)
     if request.user.has_perm("clients.view_interaction"):
         from crm.clients.selectors import next_steps
 
