@@ -2,8 +2,10 @@
 
 ``dataset_from_database()`` writes every record that carries a 1C key back into the entity
 sets and properties of the shipped УТ 11 mapping (the reverse of the sync), plus the fake's own
-five counterparties, which the CRM does not have yet. Syncing from it therefore changes none
-of the demo's records, adds those five, and shows what a real run records; `make run` serves
+five counterparties, which the CRM does not have yet, and five weeks of sales and returns
+documents for the demo's clients and dealers (a quarter of the clients bought nothing). Syncing
+from it therefore changes none of the demo's records, adds those five, loads the sales into the
+ledger, and the churn that follows shows who stopped buying; `make run` serves
 the same base (``manage.py onec_fake``) so that "Check against the 1C $metadata" and "Run now"
 work in the demo's admin.
 
@@ -14,10 +16,14 @@ base uses; the sync treats keys as opaque text, so nothing depends on their shap
 import base64
 import hashlib
 import json
+import random
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from integrations.onec import sync, targets
 from integrations.onec.client import ODataClient
-from integrations.onec.fake import ZERO_GUID, FakeOneC, demo_dataset
+from integrations.onec.fake import RETURNS, SALES, ZERO_GUID, FakeOneC, demo_dataset
 from integrations.onec.models import Mapping, SyncRun
 
 ORGS = "Catalog_Контрагенты"
@@ -81,12 +87,83 @@ def _rows(target: targets.Target) -> list[dict]:
     return rows
 
 
+def _documents(today: date | None = None) -> dict[str, list[dict]]:
+    """Sales and a few returns for the demo's clients and dealers over the last five weeks,
+    from a fixed random seed: about a quarter of the clients bought nothing (the nightly churn
+    then shows them to their managers)."""
+    from crm.catalog.models import Product
+    from crm.clients.models import Organisation, OrganisationKind
+    from crm.refs.models import PaymentForm
+
+    today = today or timezone.localdate()
+    rng = random.Random(20261130)  # noqa: S311 (demo data, not secrets)
+    buyers = list(
+        Organisation.objects.filter(is_archived=False)
+        .exclude(erp_key="")
+        .exclude(kind=OrganisationKind.SUB_DEALER)
+        .order_by("erp_key")
+        .values_list("erp_key", "kind")
+    )
+    goods = list(
+        Product.objects.filter(is_active=True)
+        .exclude(external_code="")
+        .order_by("external_code")
+        .values_list("external_code", flat=True)
+    )
+    forms = list(
+        PaymentForm.objects.exclude(external_code="")
+        .order_by("external_code")
+        .values_list("external_code", flat=True)
+    ) or [""]
+    if not buyers or not goods:
+        return {}
+    sales, returns = [], []
+    for erp_key, kind in buyers:
+        if kind == OrganisationKind.CLIENT and rng.random() < 0.25:
+            continue
+        for _number in range(rng.randint(1, 3 if kind == OrganisationKind.CLIENT else 6)):
+            rows = []
+            for line in range(1, rng.randint(1, 4) + 1):
+                quantity = rng.randint(1, 20)
+                amount = round(quantity * rng.randint(500, 90000) / 10, 2)
+                rows.append(
+                    {
+                        "LineNumber": str(line),
+                        "Номенклатура_Key": rng.choice(goods),
+                        "Количество": float(quantity),
+                        "Сумма": round(amount / 1.2, 2),
+                        "СуммаСНДС": amount,
+                    }
+                )
+            bucket = sales
+            if rng.random() < 0.05:  # a return of part of an earlier delivery
+                bucket = returns
+                rows = rows[:1]
+            number = f"ДЕМО-{len(sales) + len(returns) + 1:06d}"
+            day = today - timedelta(days=rng.randint(0, 34))
+            doc = {
+                "Ref_Key": f"DEMO-DOC-{number[5:]}",
+                "DeletionMark": False,
+                "Number": number,
+                "Date": f"{day.isoformat()}T12:00:00",
+                "Posted": True,
+                "Контрагент_Key": erp_key,
+                "ФормаОплаты": rng.choice(forms),
+                "СуммаДокумента": round(sum(r["СуммаСНДС"] for r in rows), 2),
+                "Товары": rows,
+            }
+            doc["DataVersion"] = _version(doc)
+            bucket.append(doc)
+    return {SALES: sales, RETURNS: returns}
+
+
 def dataset_from_database() -> dict[str, list[dict]]:
     """Entity sets of a fake base that holds what the demo database holds (see the module)."""
     sets: dict[str, list[dict]] = {}
     for target in targets.TARGETS.values():
         if not target.sign:  # records; the documents are generated below
             sets.setdefault(target.entity_set, []).extend(_rows(target))
+    sets.update(_documents())
     known = {row["Ref_Key"] for row in sets.get(ORGS, [])}
     fixed = demo_dataset()[ORGS]
     sets.setdefault(ORGS, []).extend(row for row in fixed if row["Ref_Key"] not in known)
@@ -113,7 +190,11 @@ def seed(*, scale: str) -> dict[str, int]:
     with FakeOneC(dataset) as fake:
         client = ODataClient(fake.url, fake.username, fake.password, retries=1)
         runs = sync.sync_all(client)
+    from crm.sales import churn
+
+    churned = churn.recompute()  # the sales just loaded show who stopped buying
     return {
+        "churned": len(churned.churned),
         "runs": len(runs),
         "fetched": sum(r.fetched for r in runs.values()),
         "inserted": sum(r.inserted for r in runs.values()),

@@ -240,6 +240,13 @@ def test_the_demo_sync_with_its_1c_duplicates_and_changes_nothing():
     assert orgs.inserted == 5  # the base's own counterparties the CRM did not have
     assert orgs.fetched == Organisation.objects.exclude(erp_key="").count()
     assert sum(runs.values_list("fetched", flat=True)) > 1500
+    from crm.clients.models import OrganisationStatus
+    from crm.sales.models import SalesLine
+
+    sales = runs.get(entity="sales_documents")
+    assert sales.inserted == SalesLine.objects.filter(amount__gt=0).count() > 1000
+    assert SalesLine.objects.filter(amount__lt=0).exists()  # returns
+    assert Organisation.objects.filter(status=OrganisationStatus.CHURNED).count() > 50
     total = Organisation.objects.count()
     seed(quiet=True)
     assert Organisation.objects.count() == total
