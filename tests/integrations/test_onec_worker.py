@@ -82,3 +82,73 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_next_run_resumes(private_
     assert set(Organisation.objects.values_list("inn", flat=True)) == {
         row["ИНН"] for row in many_counterparties(ROWS)
     }
+
+
+def test_a_worker_killed_mid_window_and_the_next_run_leaves_the_ledger_exact(
+    private_redis, settings
+):
+    from crm.sales.models import SalesLine
+    from integrations.onec.fake import SALES, days_ago, demo_dataset, goods_row
+
+    clients = many_counterparties(200)
+    dataset = demo_dataset()
+    dataset[ORGS] = clients
+    dataset[SALES] = [
+        {
+            "Ref_Key": f"00000000-0000-4000-8000-{number:012d}",
+            "DataVersion": "AAAAAAAAAAE=",
+            "DeletionMark": False,
+            "Number": f"00УТ-{number:06d}",
+            "Date": days_ago(number % 30),
+            "Posted": True,
+            "Контрагент_Key": clients[number % 200]["Ref_Key"],
+            "ФормаОплаты": "Безналичная",
+            "СуммаДокумента": 1000.0,
+            "Товары": [goods_row(1, "Котёл газовый Baxi ECO Four 24", 1, 1000.0 + number)],
+        }
+        for number in range(1, 2001)
+    ]
+    sync.ensure_mappings()
+    Mapping.objects.filter(key="sales_documents").update(page_size=PAGE)
+    with FakeOneC(dataset) as fake:
+        client = ODataClient(fake.url, fake.username, fake.password, retries=1)
+        for key in ("units", "brands", "product_groups", "products", "organisations"):
+            assert sync.sync_entity(client, key).status == RunStatus.DONE
+        fake.delay = 0.15
+        onec = {"ONEC_URL": fake.url, "ONEC_USER": fake.username, "ONEC_PASSWORD": fake.password}
+        for name, value in onec.items():
+            setattr(settings, name, value)
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = private_redis.url
+        previous = celery_app.conf.broker_url
+        celery_app.conf.broker_url = private_redis.url
+        relay.reset_breaker()
+        try:
+            with celery_worker(
+                broker_url=private_redis.url, database_url=database_url_of_tests(), env=onec
+            ) as worker:
+                with transaction.atomic():
+                    enqueue("onec.sync", queue="long", keys=["sales_documents"])
+                assert wait_until(
+                    lambda: (
+                        SyncRun.objects.filter(entity="sales_documents", cursor__gte=5 * PAGE)
+                        .exclude(status=RunStatus.DONE)
+                        .exists()
+                    )
+                ), _output(worker)
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=10)
+        finally:
+            celery_app.conf.broker_url = previous
+        killed = SyncRun.objects.get(entity="sales_documents")
+        assert SalesLine.objects.count() == killed.cursor  # one line per document, whole pages
+        fake.delay = 0
+        started = time.monotonic()
+        resumed = sync.sync_entity(client, "sales_documents")
+        elapsed = time.monotonic() - started
+    assert resumed.status == RunStatus.DONE, resumed.message
+    assert resumed.resumed_from_id == killed.pk
+    assert elapsed < 60
+    assert SalesLine.objects.count() == 2000
+    assert SalesLine.objects.values("external_id").distinct().count() == 2000
+    total = sum(1000 + number for number in range(1, 2001))
+    assert sum(SalesLine.objects.values_list("amount", flat=True)) == total
