@@ -147,6 +147,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
         scenarios_imports,
         scenarios_onec,
         scenarios_outlets,
+        scenarios_sales,
         scenarios_search,
     )
     from crm.accounts.models import User
@@ -172,6 +173,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
         *scenarios_outlets.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_imports.scenarios(sys.modules[__name__], scale, smoke),
         *scenarios_onec.scenarios(sys.modules[__name__], scale, smoke),
+        *scenarios_sales.scenarios(sys.modules[__name__], scale, smoke),
     ]
 
 

@@ -420,12 +420,13 @@ _UPSERT = (  # noqa: S608 (column and table names are ours)
     new=", ".join(f"EXCLUDED.{name}" for name in _COMPARED),
 )
 # Lines of the batch's documents that the batch no longer holds.
+# NOT IN over the batch is a hashed subplan (external ids are never NULL); a NOT EXISTS over a
+# CTE of it was planned as a nested loop: 2.9 s for a page of 4,000 lines instead of ~50 ms.
 _REPLACE = (
-    "WITH s AS (SELECT external_id, document_key FROM {relation}) "
     "DELETE FROM sales_salesline t "
-    "USING (SELECT DISTINCT document_key FROM s WHERE document_key <> '') d "
+    "USING (SELECT DISTINCT document_key FROM {relation} WHERE document_key <> '') d "
     "WHERE t.source = %s AND t.document_key = d.document_key "
-    "AND NOT EXISTS (SELECT 1 FROM s WHERE s.external_id = t.external_id)"
+    "AND t.external_id NOT IN (SELECT external_id FROM {relation})"
 )
 
 
@@ -444,6 +445,7 @@ def _write(rows: list[dict], stamp: tuple, *, replace_documents: bool) -> tuple[
                 + ") ON COMMIT DROP"
             )
             bulk.copy_rows(STAGE, _NAMES, (_values(line, stamp) for line in rows))
+            cursor.execute(f"ANALYZE {STAGE}")  # a fresh temporary table has no statistics
             relation, params = STAGE, []
         else:
             row_sql = "(" + ", ".join(f"%s::{kind}" for _name, kind in _COLUMNS) + ")"
@@ -453,6 +455,6 @@ def _write(rows: list[dict], stamp: tuple, *, replace_documents: bool) -> tuple[
         inserted, updated = cursor.fetchone()
         removed = 0
         if replace_documents:
-            cursor.execute(_REPLACE.format(relation=relation), [*params, stamp[0]])
+            cursor.execute(_REPLACE.format(relation=relation), [*params, stamp[0], *params])
             removed = cursor.rowcount
     return inserted, updated, removed
