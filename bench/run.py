@@ -194,7 +194,8 @@ def base_scenarios(scale, n, client, anonymous, target, counts) -> list[Result]:
             client,
             "/",
             n=n,
-            query_ceiling=8,
+            # 8, and 2 for the manager's client counters (their statuses; their purchases)
+            query_ceiling=10,
             target=target,
             scale=scale,
             row_counts=counts,

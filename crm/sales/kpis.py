@@ -116,16 +116,19 @@ def manager_counters(user, today: date | None = None) -> dict | None:
     lines = SalesLine.objects.restrict(user, "view").filter(
         owner=user, flow=Flow.SELL_IN, amount__gt=0, date__gte=quarter
     )
-    sales = lines.aggregate(
-        purchases=Count(PURCHASE, distinct=True, filter=Q(date__gte=month)),
-        total=Sum("amount", filter=Q(date__gte=month)),
+    # One query: per client this quarter, its purchases and this month's.
+    per_client = list(
+        lines.values("organisation").annotate(
+            quarter=Count(PURCHASE, distinct=True),
+            month=Count(PURCHASE, distinct=True, filter=Q(date__gte=month)),
+            total=Sum("amount", filter=Q(date__gte=month)),
+        )
     )
-    repeat = (
-        lines.values("organisation")
-        .annotate(purchases=Count(PURCHASE, distinct=True))
-        .filter(purchases__gt=1)
-        .count()
-    )
+    sales = {
+        "purchases": sum(row["month"] for row in per_client),
+        "total": sum((row["total"] or Decimal(0) for row in per_client), Decimal(0)),
+    }
+    repeat = sum(1 for row in per_client if row["quarter"] > 1)
     if not any([statuses["active"], statuses["churned"], sales["purchases"]]):
         return None
     return {
