@@ -11,6 +11,7 @@ urlpatterns = [
     path("catalog/", include("crm.catalog.urls")),
     path("outlets/", include("crm.outlets.urls")),
     path("approvals/", include("crm.approvals.urls")),
+    path("sales/", include("crm.sales.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),
     path("admin/", admin.site.urls),

@@ -47,6 +47,14 @@ MENU: list[NavGroup] = [
         ],
     ),
     NavGroup(
+        _("Sales"),
+        [
+            NavItem(
+                _("Client purchases"), "sales:purchases", "sales.view_salesline", staff_only=True
+            ),
+        ],
+    ),
+    NavGroup(
         _("Catalogue"),
         [
             NavItem(_("Products"), "catalog:product_list", "catalog.view_product", staff_only=True),
