@@ -13,11 +13,11 @@ second run changes 0 rows, peak RSS ≤ 300 MB. The loaded rows are deleted afte
 
 import io
 import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-
-from bench.scenarios_clients import _peak_reset, _peak_rss_mb
 
 PAGE = 1000
 FIRST_NUMBER = 9_000_000  # the recorded counterparties' numbers (INNs 779…, names "… 9…")
@@ -34,24 +34,6 @@ def _record(path: Path, count: int) -> None:
             rows = many_counterparties(min(PAGE, count - skip), start=FIRST_NUMBER + skip)
             body = {"odata.metadata": "…/$metadata#Catalog_Контрагенты", "value": rows}
             out.write(json.dumps(body, ensure_ascii=False) + "\n")
-
-
-def _pages(path: Path, timings: list[float]):
-    """The recorded pages from ``start``, parsed one at a time (parse time into timings)."""
-    from integrations.onec.client import Page
-
-    def pages(start: int):
-        with path.open(encoding="utf-8") as source:
-            for index, line in enumerate(source):
-                skip = index * PAGE
-                if skip + PAGE <= start:
-                    continue
-                began = time.perf_counter()
-                rows = json.loads(line)["value"]
-                timings.append(time.perf_counter() - began)
-                yield Page(skip=skip, rows=rows[max(start - skip, 0) :])
-
-    return pages
 
 
 def _raw_ms(path: Path) -> float:
@@ -108,6 +90,20 @@ def _raw_ms(path: Path) -> float:
     return elapsed
 
 
+def run_child(key: str, path: Path, page: int) -> dict:
+    """The loader in a process of its own (bench/child_sync.py): its figures and peak RSS."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.child_sync", key, str(path), str(page)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.child_sync failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _clean_up() -> None:
     from django.db import connection
 
@@ -120,11 +116,11 @@ def _clean_up() -> None:
             "(SELECT 1 FROM clients_organisation o WHERE o.erp_key = v.ref_key)"
         )
         cursor.execute("VACUUM ANALYZE clients_organisation")
+        cursor.execute("VACUUM ANALYZE onec_syncedversion")  # the deleted versions' bloat
 
 
 def scenarios(runner, scale: str, smoke: bool) -> list:
     from crm.clients.models import Organisation
-    from integrations.onec import sync
 
     count = 3_000 if smoke or scale != runner.TARGET_SCALE else 300_000
     _clean_up()
@@ -133,29 +129,20 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
         _record(path, count)
         raw_ms = _raw_ms(path)
         _clean_up()
-        plan = sync.plan_for("organisations")
-        parse: list[float] = []
-        reset = _peak_reset()
-        started = time.perf_counter()
-        first = sync.run(plan, _pages(path, parse))
-        first_ms = (time.perf_counter() - started) * 1000
-        peak = _peak_rss_mb() if reset else runner.peak_rss_mb()
-        fetch_ms = sum(parse) * 1000
-        again: list[float] = []
-        started = time.perf_counter()
-        second = sync.run(plan, _pages(path, again))
-        second_ms = (time.perf_counter() - started) * 1000
+        child = run_child("organisations", path, PAGE)
+    first_ms, fetch_ms, second_ms = child["first_ms"], child["fetch_ms"], child["second_ms"]
+    peak = child["peak_rss_mb"]
     loaded = Organisation.objects.filter(name__startswith=NAME_PREFIX, inn__startswith="779")
     loaded_count = loaded.count()
     _clean_up()
     load_ms = first_ms - fetch_ms
     rate = count / (load_ms / 1000)
     raw_rate = count / (raw_ms / 1000)
-    changed = second.inserted + second.updated + second.archived + second.proposed
+    changed = child["second_changed"]
     full = scale == runner.TARGET_SCALE and count == 300_000
     ok = (
-        first.status == "done"
-        and first.inserted == count
+        child["status"] == "done"
+        and child["inserted"] == count
         and loaded_count == count
         and changed == 0
         and rate >= TARGET_RATIO * raw_rate
@@ -172,8 +159,8 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
         peak_rss_mb=round(peak, 1),
         row_counts={
             "rows": count,
-            "inserted": first.inserted,
-            "rejected": first.rejected,
+            "inserted": child["inserted"],
+            "rejected": child["rejected"],
             "loaded": loaded_count,
             "second_run_changed": changed,
             "organisations": Organisation.objects.count(),
@@ -198,8 +185,9 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
             "fetch_ms": round(fetch_ms, 1),
             "raw_rows_per_s": round(raw_rate, 1),
             "second_run_ms": round(second_ms, 1),
-            "second_run_unchanged": second.unchanged,
-            "peak_rss_source": "VmHWM after clear_refs" if reset else "ru_maxrss (process)",
+            "second_run_unchanged": child["second_unchanged"],
+            "rss_after_setup_mb": round(child["rss_after_setup_mb"], 1),
+            "peak_rss_source": "VmHWM of a process of its own (bench/child_sync.py)",
         },
     )
     print(

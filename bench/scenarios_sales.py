@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.scenarios_clients import _peak_reset, _peak_rss_mb
+from bench.scenarios_onec import run_child
 
 LEDGER = {"full": 1_000_000, "ci": 20_000}
 WINDOW_DOCS = {"full": 50_000, "ci": 1_000}
@@ -145,23 +145,6 @@ def _record(path: Path, docs: int, buyers, goods) -> None:
             out.write(json.dumps({"value": value}, ensure_ascii=False) + "\n")
 
 
-def _pages(path: Path, timings: list[float]):
-    from integrations.onec.client import Page
-
-    def pages(start: int):
-        with path.open(encoding="utf-8") as source:
-            for index, line in enumerate(source):
-                skip = index * PAGE
-                if skip + PAGE <= start:
-                    continue
-                began = time.perf_counter()
-                rows = json.loads(line)["value"]
-                timings.append(time.perf_counter() - began)
-                yield Page(skip=skip, rows=rows[max(start - skip, 0) :])
-
-    return pages
-
-
 def _raw_ms(path: Path, buyers, goods) -> float:
     """COPY of the same lines into a staging table + one upsert into the ledger, rolled back."""
     from django.db import connection, transaction
@@ -230,6 +213,7 @@ def _clean_up() -> None:
     ).delete()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE sales_salesline")
+        cursor.execute("VACUUM ANALYZE onec_syncedversion")
 
 
 def _churn_ms(repeats: int = 3) -> tuple[float, float, int, float]:
@@ -276,7 +260,6 @@ def _churn_ms(repeats: int = 3) -> tuple[float, float, int, float]:
 def scenarios(runner, scale: str, smoke: bool) -> list:
     from crm.clients.models import Organisation
     from crm.sales.models import SalesLine
-    from integrations.onec import sync
 
     key = "full" if scale == runner.TARGET_SCALE and not smoke else "ci"
     buyers, goods = _buyers_and_goods()
@@ -288,23 +271,15 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
         path = Path(folder) / "pages.jsonl"
         _record(path, docs, buyers, goods)
         raw_ms = _raw_ms(path, buyers, goods)
-        plan = sync.plan_for("sales_documents")
-        parse: list[float] = []
-        reset = _peak_reset()
-        started = time.perf_counter()
-        first = sync.run(plan, _pages(path, parse))
-        first_ms = (time.perf_counter() - started) * 1000
-        peak = _peak_rss_mb() if reset else runner.peak_rss_mb()
-        fetch_ms = sum(parse) * 1000
-        started = time.perf_counter()
-        second = sync.run(plan, _pages(path, []))
-        second_ms = (time.perf_counter() - started) * 1000
+        child = run_child("sales_documents", path, PAGE)
+    first_ms, fetch_ms, second_ms = child["first_ms"], child["fetch_ms"], child["second_ms"]
+    peak = child["peak_rss_mb"]
     loaded = SalesLine.objects.filter(document_key__startswith="bench-doc-").count()
     churn_ms, bare_ms, churned, told_ms = _churn_ms()
     _clean_up()
     load_ms = first_ms - fetch_ms
     rate, raw_rate = lines / (load_ms / 1000), lines / (raw_ms / 1000)
-    changed = second.inserted + second.updated + second.archived
+    changed = child["second_changed"]
     full = key == "full"
     window = runner.Result(
         scenario="onec_sync.sales_window",
@@ -318,8 +293,8 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
         row_counts={
             "window_lines": lines,
             "documents": docs,
-            "inserted": first.inserted,
-            "rejected": first.rejected,
+            "inserted": child["inserted"],
+            "rejected": child["rejected"],
             "loaded": loaded,
             "ledger_lines_before": ledger_lines,
             "second_run_changed": changed,
@@ -336,7 +311,7 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
             "1,000,000-line ledger; second run changes 0 rows; peak RSS ≤ 300 MB",
         },
         passed=full
-        and first.inserted == lines
+        and child["inserted"] == lines
         and changed == 0
         and rate >= TARGET_RATIO * raw_rate
         and peak <= RSS_LIMIT_MB,
@@ -346,7 +321,8 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
             "fetch_ms": round(fetch_ms, 1),
             "raw_rows_per_s": round(raw_rate, 1),
             "second_run_ms": round(second_ms, 1),
-            "peak_rss_source": "VmHWM after clear_refs" if reset else "ru_maxrss (process)",
+            "rss_after_setup_mb": round(child["rss_after_setup_mb"], 1),
+            "peak_rss_source": "VmHWM of a process of its own (bench/child_sync.py)",
         },
     )
     organisations = Organisation.objects.count()

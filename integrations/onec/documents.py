@@ -90,11 +90,7 @@ class DocumentLoader:
     def _load(self, page: Page) -> None:
         refs = [str(doc.get("Ref_Key") or "") for doc in page.rows]
         self.seen.update(refs)
-        known = dict(
-            SyncedVersion.objects.filter(entity=self.plan.key, ref_key__in=refs).values_list(
-                "ref_key", "data_version"
-            )
-        )
+        known = sync.known_versions(self.plan.key, refs)
         buyers = dict(
             Organisation.objects.filter(
                 erp_key__in={str(self._get("buyer", d) or "") for d in page.rows} - {""}

@@ -336,11 +336,7 @@ class Loader:
             audit_context(source=Source.ERP, channel=Channel.SYNC, sync_run=self.run.pk),
         ):
             refs = [str(row.get("Ref_Key") or "") for row in page.rows]
-            known = dict(
-                SyncedVersion.objects.filter(entity=self.plan.key, ref_key__in=refs).values_list(
-                    "ref_key", "data_version"
-                )
-            )
+            known = known_versions(self.plan.key, refs)
             staged = []
             for row in page.rows:
                 self.run.fetched += 1
@@ -377,7 +373,8 @@ class Loader:
                 alias = f"r{index}"
                 joins.append(
                     f"LEFT JOIN {quote(to.db_table)} {alias} ON {raw} <> '' AND "
-                    f"{alias}.{quote(targets.key_field(column.to))} = {raw}"
+                    f"{alias}.{quote(targets.key_field(column.to))} = {raw} AND "
+                    f"{alias}.{quote(targets.key_field(column.to))} <> ''"
                 )
                 attr = column.attr or to.pk.name
                 exprs.append(f"{alias}.{quote(to.get_field(attr).column)} AS v{index}")
@@ -414,6 +411,7 @@ class Loader:
                 f"CREATE TEMP TABLE onec_rows ON COMMIT DROP AS {select}; "
                 "ALTER TABLE onec_rows ADD COLUMN retry boolean NOT NULL DEFAULT false"
             )
+            cursor.execute("ANALYZE onec_rows")  # a fresh temporary table has no statistics
             self._reject_missing_references(cursor)
             self._adopt(cursor)
             self._reject_taken_keys(cursor)
@@ -486,7 +484,8 @@ class Loader:
             f"SELECT DISTINCT ON (r.ref) r.ref, c.id FROM onec_rows r "
             f"JOIN {self.table} c ON c.{self.key} = '' AND {self._natural_match('c')} "
             f"WHERE {self._natural_present()} "
-            f"AND NOT EXISTS (SELECT 1 FROM {self.table} o WHERE o.{self.key} = r.ref) "
+            f"AND NOT EXISTS (SELECT 1 FROM {self.table} o WHERE o.{self.key} = r.ref "
+            f"AND o.{self.key} <> '') "
             f"ORDER BY r.ref, c.id) m WHERE t.id = m.id AND t.{self.key} = ''"
         )
 
@@ -553,6 +552,7 @@ class Loader:
         values = ", ".join(f"r.v{i}" for i in range(len(self.columns)))
         cursor.execute(
             f"DELETE FROM onec_rows r USING {self.table} t WHERE t.{self.key} = r.ref "  # noqa: S608
+            f"AND t.{self.key} <> '' "
             f"AND (({self._distinct(governed)}) OR (({self._distinct()}) AND ({contested}))) "
             f"RETURNING r.ref, r.version, t.id, r.deleted, {values}",
             [
@@ -580,7 +580,7 @@ class Loader:
             # No archive flag (bank accounts): a row deleted in 1C is deleted here too.
             cursor.execute(
                 f"DELETE FROM {self.table} t USING onec_rows r WHERE r.deleted "  # noqa: S608
-                f"AND t.{self.key} = r.ref"
+                f"AND t.{self.key} = r.ref AND t.{self.key} <> ''"
             )
             self.run.archived += cursor.rowcount
             cursor.execute("DELETE FROM onec_rows WHERE deleted")
@@ -624,13 +624,15 @@ class Loader:
             db = self._db(column.name)
             cursor.execute(
                 f"UPDATE {self.table} t SET {db} = p.id FROM onec_rows r "  # noqa: S608
-                f"JOIN {self.table} p ON p.{self.key} = r.c{index} "
+                f"JOIN {self.table} p ON p.{self.key} = r.c{index} AND p.{self.key} <> '' "
                 f"WHERE r.v{index} IS NULL AND r.c{index} <> '' AND t.{self.key} = r.ref "
+                f"AND t.{self.key} <> '' "
                 f"AND t.{db} IS DISTINCT FROM p.id"
             )
             cursor.execute(
                 f"UPDATE onec_rows r SET v{index} = p.id FROM {self.table} p "  # noqa: S608
-                f"WHERE r.v{index} IS NULL AND r.c{index} <> '' AND p.{self.key} = r.c{index}"
+                f"WHERE r.v{index} IS NULL AND r.c{index} <> '' AND p.{self.key} = r.c{index} "
+                f"AND p.{self.key} <> ''"
             )
 
     def _warn_missing_references(self, cursor) -> None:
@@ -681,6 +683,17 @@ class Loader:
         else:
             self.run.unchanged += 1
         return True
+
+
+def known_versions(entity: str, refs: list[str]) -> dict[str, str]:
+    """The remembered DataVersion of each of ``refs`` (one array parameter, not 1,000)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ref_key, data_version FROM onec_syncedversion "
+            "WHERE entity = %s AND ref_key = ANY(%s)",
+            [entity, refs],
+        )
+        return dict(cursor.fetchall())
 
 
 def record_key(record) -> str:
