@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "crm.outlets",
     "crm.approvals",
     "crm.sales",
+    "dealers",
     "integrations.geocoding",
     "integrations.onec",
 ]

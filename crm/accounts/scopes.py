@@ -17,6 +17,8 @@ COMPANY_WIDE_VIEW = frozenset(
 COMPANY_WIDE_CHANGE = frozenset({roles.ADMINISTRATOR, roles.HEAD_OF_SALES, roles.APPROVER})
 # Roles that may change every row of their territory, not only their team's.
 TERRITORY_CHANGE = frozenset({roles.REGIONAL_MANAGER})
+# Roles whose users act for a dealer or sub-dealer (dealers.DealerMembership).
+DEALER_ROLES = frozenset({roles.DEALER, roles.SUB_DEALER})
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,9 @@ class Scope:
 # a second-factor device, the field policies of their roles and position, and the user's unit
 # and the units below it; the regions of those units, or of the nearest unit
 # above that has regions (an office inherits its region's territory); the user and everyone who
-# reports to them, at any depth. UNION (not UNION ALL) stops at cycles.
+# reports to them, at any depth; the organisations a dealer's user acts for (the dealer of
+# their membership and its sub-dealers; a sub-dealer's user: the sub-dealer alone). UNION (not
+# UNION ALL) stops at cycles.
 _SCOPE_SQL = """
 WITH RECURSIVE
 me(unit_id) AS (SELECT org_unit_id FROM accounts_position WHERE id = %(position)s),
@@ -93,7 +97,15 @@ SELECT
         WHERE p.role_id IN (SELECT group_id FROM accounts_user_groups WHERE user_id = %(user)s)
            OR p.position_id = %(position)s
     ),
-    ARRAY({grants})
+    ARRAY({grants}),
+    ARRAY(
+        SELECT m.organisation_id FROM dealers_dealermembership m WHERE m.user_id = %(user)s
+        UNION
+        SELECT s.id FROM dealers_dealermembership m
+        JOIN clients_organisation d ON d.id = m.organisation_id AND d.kind = 'dealer'
+        JOIN clients_organisation s ON s.parent_dealer_id = d.id
+        WHERE m.user_id = %(user)s
+    )
 """
 
 
@@ -141,7 +153,7 @@ def resolve_scope(user) -> Scope:
     """Compute the user's scope from their roles, position and line-management chain."""
     with connection.cursor() as cursor:
         row = _execute_scope(cursor, user.position_id, user.pk)
-    unit_ids, region_ids, team_ids, role_names, has_device, policies, grant_rows = row
+    unit_ids, region_ids, team_ids, role_names, has_device, policies, grant_rows, dealers = row
     codes = frozenset(role_names or ())
     outside = bool(codes & roles.OUTSIDE_ROLES)
     parsed = []
@@ -161,6 +173,7 @@ def resolve_scope(user) -> Scope:
         org_unit_ids=frozenset(unit_ids or ()) if not outside else frozenset(),
         region_ids=frozenset(region_ids or ()) if not outside else frozenset(),
         team_ids=frozenset(team_ids or ()),
+        dealer_ids=frozenset(dealers or ()) if codes & DEALER_ROLES else frozenset(),
         roles=codes,
         has_otp_device=bool(has_device),
         field_policies=tuple(parsed),

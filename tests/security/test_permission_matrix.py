@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 OUR_APPS = tuple(
     config.label
     for config in apps.get_app_configs()
-    if config.name.startswith(("crm.", "integrations."))
+    if config.name.startswith(("crm.", "integrations.")) or config.name == "dealers"
 )
 
 # Models with no row rule on purpose: nobody but administrators reads them, and only through

@@ -27,6 +27,7 @@ DEMO_APPS = [
     "crm.outlets",
     "crm.approvals",
     "integrations.onec",
+    "dealers",
 ]
 
 

@@ -1,0 +1,32 @@
+"""The cabinet's entry in the main menu: shown to dealers' and sub-dealers' users only."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts.scopes import DEALER_ROLES
+from crm.core import navigation
+
+
+@dataclass(frozen=True)
+class CabinetItem(navigation.NavItem):
+    """A menu link for the users of a dealer or sub-dealer."""
+
+    def visible_to(self, user) -> bool:
+        return bool(user.role_codes & DEALER_ROLES)
+
+
+CABINET_MENU = navigation.NavGroup(
+    _("Dealer cabinet"),
+    [
+        CabinetItem(_("Plan and fact"), "dealers:home"),
+        CabinetItem(_("Sales"), "dealers:saleentry_list"),
+        CabinetItem(_("My outlets"), "dealers:outlet_list"),
+    ],
+)
+
+
+def add_cabinet_menu() -> None:
+    """Put the cabinet first in the main menu (once per process)."""
+    if CABINET_MENU not in navigation.MENU:
+        navigation.MENU.insert(0, CABINET_MENU)
