@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 LIST_CEILING = 8  # a list page for a sales manager, caches warm
 PAGE_CEILING = 12  # cards, fragments with filters, exports
+CARD_CEILING = PAGE_CEILING + 2  # and the card's purchases panel: its totals, payment forms
 
 
 def fill(world, main, count, start=0):
@@ -106,7 +107,7 @@ def test_list_queries_do_not_grow_with_rows(measure, case):
 def test_card_tab_queries_do_not_grow_with_rows(measure, tab, htmx):
     headers = CARD_HTMX if htmx else None
     count, sqls = measure("clients:organisation_detail", {"tab": tab}, headers, detail=True)
-    assert count <= PAGE_CEILING, f"{count} queries:\n" + "\n".join(sqls)
+    assert count <= CARD_CEILING, f"{count} queries:\n" + "\n".join(sqls)
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

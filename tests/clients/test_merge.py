@@ -23,7 +23,8 @@ from crm.clients.models import (
 )
 from crm.core import merge, records
 from crm.core.merge_models import MergeLog
-from tests.sales.factories import PlanFactory, ProductGroupFactory
+from tests.factories import UserFactory
+from tests.sales.factories import PlanFactory, ProductFactory, ProductGroupFactory
 from tests.security.conftest import build_world
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +166,33 @@ def sales_line(organisation, flow, tag):
     )
 
 
+def membership(organisation):
+    from dealers.models import DealerMembership
+
+    user = UserFactory(username=f"member-{organisation.pk}", role="dealer")
+    return DealerMembership.objects.create(user=user, organisation=organisation)
+
+
+def sales_report(organisation):
+    from dealers.models import SalesReport
+
+    return SalesReport.objects.create(organisation=organisation, quarter_start=date(2026, 7, 1))
+
+
+def sale_entry(organisation):
+    from dealers.models import SaleEntry
+
+    product = ProductFactory()
+    return SaleEntry.objects.create(
+        organisation=organisation,
+        date=date(2026, 11, 2),
+        product=product,
+        product_group=product.group,
+        quantity=1,
+        amount=100,
+    )
+
+
 ROW_MAKERS = {
     Organisation: {
         "clients.BankAccount.organisation_id": lambda o, w: BankAccount.objects.create(
@@ -191,6 +219,9 @@ ROW_MAKERS = {
         "sales.SalesLine.buyer_id": lambda o, w: sales_line(o, "sell_in", "buyer"),
         # The organisation a line counts for follows its seller or buyer (a trigger).
         "sales.SalesLine.organisation_id": lambda o, w: sales_line(o, "sell_in", "counts"),
+        "dealers.DealerMembership.organisation_id": lambda o, w: membership(o),
+        "dealers.SalesReport.organisation_id": lambda o, w: sales_report(o),
+        "dealers.SaleEntry.organisation_id": lambda o, w: sale_entry(o),
         "sales.Plan.organisation_id": lambda o, w: PlanFactory(
             organisation=o, period_start=date(2026, 1, 1), product_group=ProductGroupFactory()
         ),
