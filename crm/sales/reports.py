@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.clients.filtersets import OrganisationFilterSet
 from crm.clients.models import Organisation
+from crm.clients.views import OrganisationListView
 from crm.core import access
-from crm.core.generic import ObjectListView
 from crm.core.tables import Column, Table, owner_column
 from crm.sales.choices import Flow
 from crm.sales.kpis import PURCHASE, periods
@@ -146,8 +146,9 @@ def with_figures(queryset, user, period: str):
     )
 
 
-class PurchasesReportView(ObjectListView):
-    """Client purchases per period (the KPI report), sorted by order sum by default."""
+class PurchasesReportView(OrganisationListView):
+    """Client purchases per period (the KPI report), sorted by order sum by default: the
+    organisation list (its search and placeholder) over the clients that bought."""
 
     model = Organisation
     table = PurchasesTable
@@ -155,6 +156,7 @@ class PurchasesReportView(ObjectListView):
     list_key = "sales.purchases"
     title = _("Client purchases")
     bulk_actions = False
+    create_url = None
 
     def dispatch(self, request, *args, **kwargs):
         # The organisations' rule decides the rows; the figures need the ledger's permission.
@@ -171,14 +173,6 @@ class PurchasesReportView(ObjectListView):
     def scoped(self, action=None):
         queryset = with_figures(super().scoped(action), self.request.user, self.period())
         return queryset.order_by("-kpi_sum", "pk")
-
-    def search(self, queryset, text):
-        from crm.clients.selectors import organisation_search
-
-        return organisation_search(queryset, text, self.request.user)
-
-    def search_placeholder(self) -> str:
-        return _("Name, INN or phone")
 
     def import_url(self) -> str | None:
         return None
