@@ -16,6 +16,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import connection, models
 
@@ -24,19 +25,46 @@ NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
+def _text(value: str) -> str:
+    # str.translate walks every character through a dict: ten times slower than four
+    # substring tests, and almost no value needs an escape.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+def _null(_value) -> str:
+    return NULL
+
+
+# Exact types only (a bool is an int, a datetime a date): subclasses take the general path.
+_ENCODERS = {
+    str: _text,
+    type(None): _null,
+    int: int.__str__,
+    Decimal: Decimal.__str__,
+    bool: lambda value: "t" if value else "f",
+    date: date.isoformat,
+    datetime: datetime.isoformat,
+}
+
+
 def encode(value) -> str:
     """One value in COPY text format."""
+    encoder = _ENCODERS.get(type(value))
+    if encoder is not None:
+        return encoder(value)
     if value is None:
         return NULL
     if isinstance(value, str):
-        return value.translate(_ESCAPES)
+        return _text(value)
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+    return _text(str(value))
 
 
 class _Stream(io.RawIOBase):

@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 
 from crm.catalog.models import Product
 from crm.clients.models import Organisation
-from crm.core.audit import audit_context
 from crm.core.choices import Channel, Source
 from crm.refs.models import PaymentForm
 from crm.sales import services as ledger
@@ -79,40 +78,49 @@ class DocumentLoader:
             bucket.append(entry)
 
     def load(self, page: Page) -> None:
-        with (
-            transaction.atomic(),
-            audit_context(source=Source.ERP, channel=Channel.SYNC, sync_run=self.run.pk),
-        ):
-            self._load(page)
+        with sync.page_transaction(self.run):
+            self._load(page.rows)
             self.run.cursor = page.skip + len(page.rows)
             sync.save(self.run)
 
-    def _load(self, page: Page) -> None:
-        refs = [str(doc.get("Ref_Key") or "") for doc in page.rows]
+    def _load(self, docs: list[dict]) -> None:
+        refs = [str(doc.get("Ref_Key") or "") for doc in docs]
         self.seen.update(refs)
         known = sync.known_versions(self.plan.key, refs)
+        self.run.fetched += len(docs)
+        changed = [
+            doc
+            for doc, ref in zip(docs, refs, strict=True)
+            if not (doc.get("DataVersion") and known.get(ref) == str(doc["DataVersion"]))
+        ]
+        if changed:
+            self._load_changed(changed)
+
+    def _load_changed(self, docs: list[dict]) -> None:
+        # "<> ''" lets PostgreSQL use the partial unique indexes on the keys: it cannot prove
+        # it from a list of more than 100 keys by itself (a sequential scan of every client).
+        buyer_keys = {str(self._get("buyer", d) or "") for d in docs} - {""}
         buyers = dict(
-            Organisation.objects.filter(
-                erp_key__in={str(self._get("buyer", d) or "") for d in page.rows} - {""}
-            ).values_list("erp_key", "pk")
+            Organisation.objects.filter(erp_key__in=buyer_keys)
+            .exclude(erp_key="")
+            .values_list("erp_key", "pk")
         )
         goods = {
             str(self._get("product", row) or "")
-            for doc in page.rows
+            for doc in docs
             for row in self._get("rows", doc) or []
         } - {""}
         products = dict(
-            Product.objects.filter(external_code__in=goods).values_list("external_code", "pk")
+            Product.objects.filter(external_code__in=goods)
+            .exclude(external_code="")
+            .values_list("external_code", "pk")
         )
         forms = dict(
             PaymentForm.objects.exclude(external_code="").values_list("external_code", "pk")
         )
         lines, versions, removals = [], {}, []
-        for doc in page.rows:
-            self.run.fetched += 1
+        for doc in docs:
             ref, version = str(doc.get("Ref_Key") or ""), str(doc.get("DataVersion") or "")
-            if version and known.get(ref) == version:
-                continue
             number = str(self._get("document_number", doc) or "")
             posted = self._get("posted", doc) in (True, "true")
             if doc.get("DeletionMark") in (True, "true") or not posted:

@@ -26,6 +26,7 @@ source ERP, channel sync and the run's id.
 
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -227,6 +228,24 @@ def _finish(record: SyncRun) -> SyncRun:
     return record
 
 
+@contextmanager
+def page_transaction(record: SyncRun):
+    """The transaction of one page, its audit context and its cursor.
+
+    Its commit does not wait for the WAL flush (``synchronous_commit = off``, this transaction
+    only): a page's rows, remembered versions and the run's cursor commit together, so a
+    server crash can lose at most the last pages committed, whole, cursor included, and the
+    next run reads them again. Waiting for the flush cost 130 ms a page.
+    """
+    with (
+        transaction.atomic(),
+        audit_context(source=Source.ERP, channel=Channel.SYNC, sync_run=record.pk),
+    ):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        yield
+
+
 # --- one page ------------------------------------------------------------------------------
 
 
@@ -331,10 +350,7 @@ class Loader:
 
     def load(self, page: Page) -> None:
         """One page in one transaction, the cursor committed with it."""
-        with (
-            transaction.atomic(),
-            audit_context(source=Source.ERP, channel=Channel.SYNC, sync_run=self.run.pk),
-        ):
+        with page_transaction(self.run):
             refs = [str(row.get("Ref_Key") or "") for row in page.rows]
             known = known_versions(self.plan.key, refs)
             staged = []

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from crm.core import merge
 from crm.core.choices import Channel, Source
@@ -327,3 +328,39 @@ def test_merging_two_organisations_moves_their_lines_and_sums(sales_world, recor
     assert SalesLine.objects.get(external_id="tw-2").organisation_id == twin.pk
     assert SalesLine.objects.get(external_id="tw-1").region_id == w["regions"]["78"].pk
     assert rollups.differences("sales_salesmonth") == []
+
+
+@pytest.mark.parametrize("size", [4, services.STAGE_ABOVE + 5])
+def test_a_batch_computes_the_copies_exactly_as_the_trigger_does(sales_world, record, size):
+    """record_lines fills the copies in its own statement with the trigger skipped; the
+    trigger, run afterwards on every line (an UPDATE touching nothing), changes none of them."""
+    w = sales_world
+    makers = [
+        lambda n: line(f"t-{n}", seller_id=w["alpha"].pk, product_id=w["synthetic_oil"].pk),
+        lambda n: line(
+            f"t-{n}", flow=Flow.SELL_IN, buyer_id=w["alpha_sub"].pk, product_id=w["oil"].pk
+        ),
+        lambda n: line(f"t-{n}", seller_id=w["alpha_sub"].pk, product_group_id=w["synthetic"].pk),
+        # a product's own group wins over the group the line names
+        lambda n: line(
+            f"t-{n}",
+            seller_id=w["zulu"].pk,
+            product_id=w["oil"].pk,
+            product_group_id=w["synthetic"].pk,
+        ),
+    ]
+    record([makers[n % len(makers)](n) for n in range(size)])
+    columns = (
+        "external_id",
+        "organisation_id",
+        "dealer_id",
+        "region_id",
+        "org_unit_id",
+        "owner_id",
+        "product_group_id",
+    )
+    ours = sorted(SalesLine.objects.values_list(*columns))
+    assert {row[1] for row in ours} >= {w["alpha"].pk, w["alpha_sub"].pk, w["zulu"].pk}
+    with transaction.atomic():
+        SalesLine.objects.update(flow=F("flow"))  # the BEFORE UPDATE trigger on every line
+    assert sorted(SalesLine.objects.values_list(*columns)) == ours
