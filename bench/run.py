@@ -147,6 +147,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
         scenarios_imports,
         scenarios_onec,
         scenarios_outlets,
+        scenarios_planfact,
         scenarios_sales,
         scenarios_search,
     )
@@ -166,15 +167,29 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
     client.force_login(regional)
     anonymous = Client()
     target = {"p50_ms": 25, "ratio": 2.0}
-    return [
-        *base_scenarios(scale, n, client, anonymous, target, counts),
-        *scenarios_clients.scenarios(sys.modules[__name__], scale, smoke),
-        *scenarios_search.scenarios(sys.modules[__name__], scale, smoke),
-        *scenarios_outlets.scenarios(sys.modules[__name__], scale, smoke),
-        *scenarios_imports.scenarios(sys.modules[__name__], scale, smoke),
-        *scenarios_onec.scenarios(sys.modules[__name__], scale, smoke),
-        *scenarios_sales.scenarios(sys.modules[__name__], scale, smoke),
-    ]
+    groups = {
+        "base": lambda: base_scenarios(scale, n, client, anonymous, target, counts),
+        **{
+            module.__name__.rsplit("_", 1)[1]: (
+                lambda module=module: module.scenarios(sys.modules[__name__], scale, smoke)
+            )
+            for module in (
+                scenarios_clients,
+                scenarios_search,
+                scenarios_outlets,
+                scenarios_imports,
+                scenarios_onec,
+                scenarios_sales,
+                scenarios_planfact,
+            )
+        },
+    }
+    # BENCH_ONLY=sales,onec runs those groups only (a partial run: for profiling, not to commit)
+    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
+    unknown = set(only) - set(groups)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown groups {sorted(unknown)}; known: {sorted(groups)}")
+    return [result for name, run in groups.items() if not only or name in only for result in run()]
 
 
 def base_scenarios(scale, n, client, anonymous, target, counts) -> list[Result]:
@@ -339,7 +354,8 @@ def main() -> int:
         "versions": {"django": django.get_version()},
         "scenarios": [asdict(r) for r in results],
     }
-    out_dir = Path(os.environ.get("BENCH_OUT", RESULTS / ("tmp" if args.smoke else "")))
+    default_dir = "tmp" if args.smoke else "partial" if os.environ.get("BENCH_ONLY") else ""
+    out_dir = Path(os.environ.get("BENCH_OUT", RESULTS / default_dir))
     path = write_reports(report, out_dir, args.scale)
     problems = check_schema(json.loads(path.read_text()))
     for r in results:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "crm.outlets",
     "crm.approvals",
     "crm.sales",
+    "crm.stock",
     "dealers",
     "integrations.geocoding",
     "integrations.onec",
@@ -138,6 +139,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = _bounded_int("DB_CONN_MAX_AGE", 60, 0, 36
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 5)
+# JIT compilation pays off for hour-long analytics, not for a CRM: it added 30-40 ms to
+# statements the planner merely estimated as large (docs/reference/performance.md: jit=off).
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...)")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -407,6 +411,10 @@ ONEC_PASSWORD = env.str("ONEC_PASSWORD", default="")
 SALES_CHURN_DAYS = _bounded_int("SALES_CHURN_DAYS", 90, 1, 730)
 # Sales documents are read back this many days every night (1C documents are back-dated).
 ONEC_SALES_WINDOW_DAYS = _bounded_int("ONEC_SALES_WINDOW_DAYS", 35, 1, 400)
+# Dealer cabinet: the day of the month after a quarter ends on which the beat task closes the
+# quarter's reports, and how many days an e-mailed invitation link stays valid.
+DEALER_PERIOD_CLOSE_DAY = _bounded_int("DEALER_PERIOD_CLOSE_DAY", 15, 1, 28)
+DEALER_INVITATION_DAYS = _bounded_int("DEALER_INVITATION_DAYS", 7, 1, 60)
 # `make run` with no 1C configured: the demo's fake base (manage.py onec_fake) on this port.
 ONEC_FAKE_PORT = env.int("ONEC_FAKE_PORT", default=0)
 if not ONEC_URL and ONEC_FAKE_PORT:

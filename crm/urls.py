@@ -12,6 +12,7 @@ urlpatterns = [
     path("outlets/", include("crm.outlets.urls")),
     path("approvals/", include("crm.approvals.urls")),
     path("sales/", include("crm.sales.urls")),
+    path("stock/", include("crm.stock.urls")),
     path("cabinet/", include("dealers.urls")),
     path("api/v1/", include("crm.core.api.urls")),
     path("", include("crm.core.urls")),

@@ -8,7 +8,7 @@ class DealersConfig(AppConfig):
     verbose_name = _("Dealer cabinet")
 
     def ready(self):
-        from dealers import access, checks, navigation, policies  # noqa: F401  (rules; checks)
+        from dealers import access, checks, navigation, notify, policies  # noqa: F401  (rules; checks; events)
 
         policies.register_default_permissions()
         navigation.add_cabinet_menu()

@@ -41,6 +41,7 @@ def seed(*, scale: str) -> dict[str, int]:
         return {"memberships": 0}
     (dealer, sub_dealer), other = dealers[0], dealers[1][0] if len(dealers) > 1 else None
     policies.grant_default_field_policies()  # the figures the cabinet shows them
+    policies.ensure_outlet_proposal_rule()  # dealers' outlet proposals reach an approver
     _member(users[DEALER_USER], dealer)
     _member(users[SUB_DEALER_USER], sub_dealer)
     current = Quarter.of(timezone.localdate())
@@ -85,12 +86,15 @@ def _demo_dealers() -> list[tuple[Organisation, Organisation]]:
 
 
 def _member(user, organisation) -> None:
+    """The demo's dealer and sub-dealer users act for their organisation and administer its
+    cabinet users (they invite and block colleagues)."""
     membership = DealerMembership.objects.filter(user=user).first()
     if membership is None:
-        DealerMembership.objects.create(user=user, organisation=organisation)
-    elif membership.organisation_id != organisation.pk:
+        DealerMembership.objects.create(user=user, organisation=organisation, is_admin=True)
+    elif membership.organisation_id != organisation.pk or not membership.is_admin:
         membership.organisation = organisation
-        membership.save(update_fields=["organisation"])
+        membership.is_admin = True
+        membership.save(update_fields=["organisation", "is_admin"])
 
 
 class _World:

@@ -208,3 +208,133 @@ def _grouped(products) -> list:
             (product.pk, f"{product.name} ({product.sku})")
         )
     return list(groups.items())
+
+
+# --- the cabinet's users ----------------------------------------------------------------------
+
+
+class InvitationForm(StyledFormMixin, forms.Form):
+    """Whom to invite, and into which of the organisations the administrator manages."""
+
+    organisation = forms.TypedChoiceField(label=_("Organisation"), coerce=int)
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("The invitation link is sent to this address.")
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisations = {organisation.pk: organisation for organisation in organisations}
+        self.fields["organisation"].choices = [
+            (pk, organisation.name) for pk, organisation in self.organisations.items()
+        ]
+        if len(self.organisations) == 1:
+            self.initial.setdefault("organisation", next(iter(self.organisations)))
+
+    def chosen_organisation(self):
+        return self.organisations[self.cleaned_data["organisation"]]
+
+
+class AcceptInvitationForm(StyledFormMixin, forms.Form):
+    """The invitee's name and password (the project's password rules apply)."""
+
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters; not only digits, not a common word."),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, invitation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        if invitation is not None:
+            self.initial.setdefault("last_name", invitation.last_name)
+            self.initial.setdefault("first_name", invitation.first_name)
+
+    def clean(self):
+        from django.contrib.auth import get_user_model, password_validation
+
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            email = self.invitation.email if self.invitation else ""
+            probe = get_user_model()(
+                username=email,
+                email=email,
+                last_name=cleaned.get("last_name", ""),
+                first_name=cleaned.get("first_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+# --- outlet proposals -------------------------------------------------------------------------
+
+
+def outlet_proposal_form(user, outlet, data=None):
+    """A form of the outlet fields the user may propose (dealers.policies), bound to a copy
+    of ``outlet`` (a new one for a new outlet's proposal); never saved: the changed values
+    become a change request."""
+    from copy import copy
+
+    from crm.outlets.models import Outlet, OutletStatus
+    from dealers.policies import PROPOSABLE_OUTLET_FIELDS
+
+    class OutletProposalForm(StyledFormMixin, forms.ModelForm):
+        comment = forms.CharField(
+            label=_("Comment for the approver"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=_("Why the change, or where to check it (optional)."),
+        )
+
+        class Meta:
+            model = Outlet
+            fields = PROPOSABLE_OUTLET_FIELDS
+
+        def proposed(self) -> dict:
+            """{field: value} of the proposal: the changed fields (a new outlet: all)."""
+            names = [n for n in self.changed_data if n in self.Meta.fields]
+            if self.instance.pk is None:
+                names = [n for n in self.Meta.fields if n in self.fields]
+            return {name: self.cleaned_data[name] for name in names}
+
+    from crm.core.access import editable_fields
+
+    editable = editable_fields(user, Outlet)
+    form = OutletProposalForm(data, instance=copy(outlet))
+    for name in list(form.fields):
+        if name != "comment" and name not in editable:
+            del form.fields[name]
+    if "format" in form.fields:
+        form.fields["format"].queryset = form.fields["format"].queryset.filter(is_active=True)
+    if outlet.pk is None and "status" in form.fields:
+        form.fields["status"].choices = [
+            (value, label)
+            for value, label in OutletStatus.choices
+            if value in (OutletStatus.ACTIVE, OutletStatus.PLANNED)
+        ]
+        form.initial.setdefault("status", OutletStatus.ACTIVE)
+    return form
+
+
+class ReportUploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("The filled-in template (XLSX)"),
+        help_text=_("The file you downloaded above, with a number in every cell."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )

@@ -16,12 +16,28 @@ class CabinetItem(navigation.NavItem):
         return bool(user.role_codes & DEALER_ROLES)
 
 
+@dataclass(frozen=True)
+class CabinetAdminItem(CabinetItem):
+    """A menu link for the administrators of a dealer's or sub-dealer's users."""
+
+    def visible_to(self, user) -> bool:
+        if not super().visible_to(user):
+            return False
+        from dealers.selectors import cabinet_of
+
+        cabinet = cabinet_of(user)
+        return cabinet is not None and cabinet.is_admin
+
+
 CABINET_MENU = navigation.NavGroup(
     _("Dealer cabinet"),
     [
         CabinetItem(_("Plan and fact"), "dealers:home"),
         CabinetItem(_("Sales"), "dealers:saleentry_list"),
         CabinetItem(_("My outlets"), "dealers:outlet_list"),
+        CabinetItem(_("My proposals"), "dealers:outletproposal_list"),
+        CabinetItem(_("Stock"), "dealers:stock_list"),
+        CabinetAdminItem(_("Users"), "dealers:user_list"),
     ],
 )
 

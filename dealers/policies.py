@@ -18,20 +18,33 @@ from crm.accounts import roles
 from crm.accounts.models import FieldAccess, FieldPolicy
 
 _ALL = ("view", "add", "change", "delete")
+# Fields of an outlet a dealer's user may propose changes to. Dealers change no outlet (the row
+# rule), so an editable field policy only lets them propose; approvers decide.
+PROPOSABLE_OUTLET_FIELDS = ("name", "format", "status", "address", "phone", "opening_hours")
+
+_CABINET_USERS = {
+    "dealermembership": ("view", "change"),
+    "dealerinvitation": ("view", "add", "change"),
+}
+_PROPOSALS = {"outletproposal": ("view", "add")}
 
 DEFAULT_PERMISSIONS = {
     roles.ADMINISTRATOR: {
         "dealermembership": _ALL,
-        "reportingperiod": _ALL,
+        "dealerinvitation": _ALL,
+        "reportingperiod": (*_ALL, "reopen"),
         "salesreport": ("view",),
         "salesreportcell": ("view",),
         "saleentry": ("view",),
+        "outletproposal": ("view",),
+        "reportupload": ("view",),
     },
     roles.HEAD_OF_SALES: {
-        "reportingperiod": ("view", "change"),
+        "reportingperiod": ("view", "change", "reopen"),
         "salesreport": ("view",),
         "salesreportcell": ("view",),
         "saleentry": ("view",),
+        "outletproposal": ("view",),
     },
     roles.REGIONAL_MANAGER: {"salesreport": ("view",), "salesreportcell": ("view",)},
     roles.SALES_MANAGER: {"salesreport": ("view",), "salesreportcell": ("view",)},
@@ -40,9 +53,21 @@ DEFAULT_PERMISSIONS = {
         "salesreport": ("view", "add", "change"),
         "salesreportcell": ("view",),
         "saleentry": ("view", "add", "delete"),
+        "reportupload": ("view", "add"),
+        **_CABINET_USERS,
+        **_PROPOSALS,
     },
-    roles.SUB_DEALER: {"saleentry": ("view", "add", "delete")},
+    roles.SUB_DEALER: {"saleentry": ("view", "add", "delete"), **_CABINET_USERS, **_PROPOSALS},
 }
+# The codenames this release added (granted to existing roles by migration 0003).
+NEW_PERMISSIONS = (
+    "reopen_reportingperiod",
+    *(f"{action}_dealerinvitation" for action in _ALL),
+    *(f"{action}_outletproposal" for action in _ALL),
+    *(f"{action}_reportupload" for action in _ALL),
+    "change_dealermembership",
+    "view_dealermembership",
+)
 
 _ORGANISATION = ("name", "legal_name", "kind", "parent_dealer", "inn")
 _OUTLET = ("dealer", "name", "format", "status", "address", "region", "phone", "opening_hours")
@@ -65,6 +90,14 @@ DEFAULT_FIELD_POLICIES = {
 }
 
 
+# role → model label → fields the role may propose changes to (editable: see
+# PROPOSABLE_OUTLET_FIELDS); set with the read-only ones, where the role has no policy yet.
+DEFAULT_EDITABLE_POLICIES = {
+    role: {"outlets.outlet": (*PROPOSABLE_OUTLET_FIELDS, "is_archived")}
+    for role in (roles.DEALER, roles.SUB_DEALER)
+}
+
+
 def register_default_permissions() -> None:
     """Make the dealers app's defaults part of the standard roles' defaults (start-up)."""
     roles.DEFAULT_PERMISSIONS.setdefault("dealers", DEFAULT_PERMISSIONS)
@@ -80,12 +113,70 @@ def grant_default_field_policies(using: str = "default") -> int:
         existing = set(
             FieldPolicy.objects.using(using).filter(role=group).values_list("model", flat=True)
         )
+        editable = DEFAULT_EDITABLE_POLICIES.get(role, {})
         created += len(
             FieldPolicy.objects.using(using).bulk_create(
-                FieldPolicy(model=model, field=field, role=group, access=FieldAccess.READ_ONLY)
-                for model, fields in models.items()
+                FieldPolicy(
+                    model=model,
+                    field=field,
+                    role=group,
+                    access=FieldAccess.EDITABLE
+                    if field in editable.get(model, ())
+                    else FieldAccess.READ_ONLY,
+                )
+                for model, fields in _with_editable(models, editable).items()
                 if model not in existing
                 for field in fields
             )
         )
     return created
+
+
+def _with_editable(models: dict, editable: dict) -> dict:
+    """The read-only fields of each model plus its editable ones, each once."""
+    merged = {model: tuple(fields) for model, fields in models.items()}
+    for model, fields in editable.items():
+        merged[model] = (
+            *merged.get(model, ()),
+            *(f for f in fields if f not in merged.get(model, ())),
+        )
+    return merged
+
+
+# --- dealers' proposals about outlets ---------------------------------------------------------
+
+# A proposed new outlet is un-archived by its approval (dealers.models.OutletProposal).
+PROPOSAL_RULE_FIELDS = (*PROPOSABLE_OUTLET_FIELDS, "is_archived")
+# The approval rule that routes dealers' proposals; its name is data (Russian, as the demo's).
+PROPOSAL_RULE_NAME = "Предложения дилеров по торговым точкам"
+
+
+def ensure_outlet_proposal_rule(rule_model=None, step_model=None, content_type_model=None) -> bool:
+    """The approval rule for outlet fields proposed by dealers and sub-dealers, unless a rule of
+    that name exists (an administrator's edits stay): any one of the line manager of the
+    outlet's field manager and the head of the unit covering its region approves (the
+    administrators when neither exists). Returns whether it was created. The migration passes
+    its historical models."""
+    if rule_model is None:
+        from django.contrib.contenttypes.models import ContentType
+
+        from crm.approvals.models import ApprovalRule, ApprovalStep
+
+        rule_model, step_model, content_type_model = ApprovalRule, ApprovalStep, ContentType
+    if rule_model.objects.filter(name=PROPOSAL_RULE_NAME).exists():
+        return False
+    content_type, _created = content_type_model.objects.get_or_create(
+        app_label="outlets", model="outlet"
+    )
+    rule = rule_model.objects.create(
+        name=PROPOSAL_RULE_NAME,
+        content_type_id=content_type.pk,
+        fields=list(PROPOSAL_RULE_FIELDS),
+        sources=["dealer", "sub_dealer"],
+        mode="any",
+        deadline_hours=72,
+        order=200,
+    )
+    for order, relative in enumerate(("line_manager", "regional_manager"), start=1):
+        step_model.objects.create(rule_id=rule.pk, order=order, relative=relative)
+    return True

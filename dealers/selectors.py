@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,14 @@ from crm.outlets.models import Outlet, OutletStatus
 from crm.sales.choices import Flow, Level
 from crm.sales.models import SalesLine
 from crm.sales.selectors import plan_vs_fact
-from dealers.models import ReportingPeriod, SaleEntry, SalesReport, SalesReportCell
+from dealers.models import (
+    DealerMembership,
+    ReportingPeriod,
+    ReportUpload,
+    SaleEntry,
+    SalesReport,
+    SalesReportCell,
+)
 from dealers.periods import Quarter
 
 ZERO = Decimal(0)
@@ -37,6 +44,8 @@ class Cabinet:
     """The organisation a cabinet user acts for."""
 
     organisation: Organisation
+    # The membership's administrator flag: invites and blocks the organisation's users.
+    is_admin: bool = False
 
     @property
     def is_dealer(self) -> bool:
@@ -58,14 +67,19 @@ def cabinet_of(user) -> Cabinet | None:
         return cached
     cabinet = None
     if user.is_authenticated and user.role_codes & DEALER_ROLES:
+        admin = DealerMembership.objects.filter(
+            user=user, organisation=OuterRef("pk"), is_admin=True
+        )
         organisation = (
             Organisation.objects.restrict(user, "view")
             .filter(
                 members__user=user, kind__in=[OrganisationKind.DEALER, OrganisationKind.SUB_DEALER]
             )
+            .annotate(cabinet_admin=Exists(admin))
             .first()
         )
-        cabinet = Cabinet(organisation) if organisation is not None else None
+        if organisation is not None:
+            cabinet = Cabinet(organisation, is_admin=organisation.cabinet_admin)
     user._dealers_cabinet = cabinet
     return cabinet
 
@@ -167,7 +181,7 @@ class GroupTree:
 
 # --- the report's grid ----------------------------------------------------------------------------
 
-DRAFTS, REPORTED = "drafts", "report"
+DRAFTS, REPORTED, UPLOADED = "drafts", "report", "upload"
 
 
 @dataclass
@@ -179,7 +193,7 @@ class Cell:
     group_name: str
     quantity: Decimal | None = None
     amount: Decimal | None = None
-    origin: str = ""  # DRAFTS, REPORTED or "" (nothing given yet: the dealer types it)
+    origin: str = ""  # DRAFTS, REPORTED, UPLOADED or "" (nothing given: the dealer types it)
     plan_quantity: Decimal | None = None
     plan_amount: Decimal | None = None
     last_quantity: Decimal | None = None
@@ -217,6 +231,7 @@ class Grid:
     rows: list[OutletRow]
     sub_dealer_hints: list[SubDealerHint]
     drafts: int  # draft entries summed into the prefill
+    upload: ReportUpload | None = None  # the XLSX the prefill comes from, if it does
 
     @property
     def cells(self) -> list[Cell]:
@@ -240,8 +255,10 @@ class Grid:
 def report_grid(user, organisation, quarter: Quarter) -> Grid:
     """The report form of ``quarter``: a row per working outlet of the organisation (or one
     row without an outlet if it has none) × a column per top-level product group. Prefilled
-    from the submitted report, else from the dealer's draft entries of the quarter; plan and
-    the previous quarter's figures are hints only, as are the sub-dealers' recorded sales."""
+    from the dealer's last uploaded XLSX when it is newer than the submitted report (an upload
+    not sent: its outliers unconfirmed or the report changed meanwhile), else from the
+    submitted report, else from the dealer's draft entries of the quarter; plan and the
+    previous quarter's figures are hints only, as are the sub-dealers' recorded sales."""
     tree = GroupTree()
     report = (
         SalesReport.objects.restrict(user, "view")
@@ -250,10 +267,18 @@ def report_grid(user, organisation, quarter: Quarter) -> Grid:
         .first()
     )
     reported = _figures(user, organisation, quarter) if report else {}
+    upload = last_upload(user, organisation, quarter, after=report)
+    uploaded = upload.figure_map() if upload else {}
     group_ids = tree.top_level()
     group_ids += sorted({group for _outlet, group in reported} - set(group_ids))
     outlets = _grid_outlets(user, organisation, {outlet for outlet, _group in reported})
     drafts, draft_count = ({}, 0) if report else _draft_sums(user, organisation, quarter, tree)
+    if upload:
+        prefill, origin = uploaded, UPLOADED
+    elif report:
+        prefill, origin = reported, REPORTED
+    else:
+        prefill, origin = drafts, DRAFTS
     last = _figures(user, organisation, quarter.previous())
     rows = []
     for outlet in outlets or [None]:
@@ -262,7 +287,6 @@ def report_grid(user, organisation, quarter: Quarter) -> Grid:
         row = OutletRow(outlet)
         for group_id in group_ids:
             cell = Cell(outlet_id, group_id, tree.names[group_id])
-            prefill, origin = (reported, REPORTED) if report else (drafts, DRAFTS)
             if (outlet_id, group_id) in prefill:
                 cell.quantity, cell.amount = prefill[outlet_id, group_id]
                 cell.origin = origin
@@ -271,7 +295,18 @@ def report_grid(user, organisation, quarter: Quarter) -> Grid:
             row.cells.append(cell)
         rows.append(row)
     hints = _sub_dealer_hints(user, organisation, quarter) if _is_dealer(organisation) else []
-    return Grid(organisation, quarter, report, rows, hints, draft_count)
+    return Grid(organisation, quarter, report, rows, hints, draft_count, upload)
+
+
+def last_upload(user, organisation, quarter: Quarter, *, after=None) -> ReportUpload | None:
+    """The dealer's latest XLSX upload of the quarter that was not sent as the report, if it
+    is newer than the report ``after`` (the submitted report, or None)."""
+    uploads = ReportUpload.objects.restrict(user, "view").filter(
+        organisation=organisation, quarter_start=quarter.start, submitted=False
+    )
+    if after is not None:
+        uploads = uploads.filter(uploaded_at__gt=after.submitted_at)
+    return uploads.select_related("uploaded_by").order_by("-uploaded_at", "-id").first()
 
 
 def _is_dealer(organisation) -> bool:

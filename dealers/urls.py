@@ -1,6 +1,6 @@
 """The dealer cabinet, under /cabinet/ (every view is a dealers.views.CabinetView)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from dealers import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("sales/<int:pk>/delete/", views.SaleEntryDeleteView.as_view(), name="saleentry_delete"),
     path("outlets/", views.OutletListView.as_view(), name="outlet_list"),
     path("outlets/<int:pk>/", views.OutletDetailView.as_view(), name="outlet_detail"),
+    path("", include("dealers.more_urls")),
+    path("stock/", include("crm.stock.cabinet_urls")),
 ]

@@ -296,7 +296,8 @@ class SaleEntryDeleteView(CabinetView):
 
 
 class OutletListView(CabinetView):
-    """The outlets of the user's organisation (a dealer: and of its sub-dealers), read-only."""
+    """The outlets of the user's organisation (a dealer: and of its sub-dealers); changes and
+    new outlets are proposed from here (dealers.more_views)."""
 
     model = Outlet
 
@@ -335,5 +336,13 @@ class OutletDetailView(CabinetView):
             organisation=outlet.dealer_id,
             outlet=outlet.pk,
         )
-        context = {"outlet": outlet, "fields": fields, "quarter": quarter, "by_group": by_group}
+        from dealers.more_views import proposals_of
+
+        context = {
+            "outlet": outlet,
+            "fields": fields,
+            "quarter": quarter,
+            "by_group": by_group,
+            "proposals": proposals_of(request.user, outlet=outlet, limit=20),
+        }
         return self.render("outlet_detail.html", context)

@@ -124,19 +124,53 @@ DEFAULT_PERMISSIONS: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     # The sales ledger: lines are written by the sync, the cabinet and imports, never edited
     # by hand; the monthly sums are read-only; plans are set by sales management.
     "sales": {
-        ADMINISTRATOR: {"salesline": ("view", "export", "import"), "plan": _ALL}
+        ADMINISTRATOR: {
+            "dealersegment": ("view", "add", "change", "delete"),
+            "salesline": ("view", "export", "import"),
+            "plan": _ALL,
+        }
         | dict.fromkeys(_SALES_SUMS, ("view",)),
-        HEAD_OF_SALES: {"salesline": ("view", "export", "import"), "plan": _ALL}
+        HEAD_OF_SALES: {
+            "dealersegment": ("view", "add", "change", "delete"),
+            "salesline": ("view", "export", "import"),
+            "plan": _ALL,
+        }
         | dict.fromkeys(_SALES_SUMS, ("view",)),
-        REGIONAL_MANAGER: {"salesline": _READ, "plan": _ALL}
+        REGIONAL_MANAGER: {
+            "dealersegment": ("view", "add", "change", "delete"),
+            "salesline": _READ,
+            "plan": _ALL,
+        }
         | dict.fromkeys(_SALES_SUMS, ("view",)),
-        SALES_MANAGER: {"salesline": ("view",), "plan": ("view",)}
+        SALES_MANAGER: {"dealersegment": ("view",), "salesline": ("view",), "plan": ("view",)}
         | dict.fromkeys(_SALES_SUMS, ("view",)),
-        MARKETER: {"salesline": ("view",), "plan": ("view",)}
+        MARKETER: {"dealersegment": ("view",), "salesline": ("view",), "plan": ("view",)}
         | dict.fromkeys(_SALES_SUMS, ("view",)),
-        ANALYST: {"salesline": _READ, "plan": _READ} | dict.fromkeys(_SALES_SUMS, ("view",)),
+        ANALYST: {"dealersegment": ("view",), "salesline": _READ, "plan": _READ}
+        | dict.fromkeys(_SALES_SUMS, ("view",)),
         DEALER: {"salesline": ("view",), "plan": ("view",)} | dict.fromkeys(_SALES_SUMS, ("view",)),
         SUB_DEALER: {"salesline": ("view",)} | dict.fromkeys(_SALES_SUMS, ("view",)),
+    },
+    # Dealers' and sub-dealers' stock: they keep their own warehouses and balances (form and
+    # XLSX upload); staff read the stock of their scope, heads and analysts also export it.
+    "stock": {
+        ADMINISTRATOR: {
+            "dealerwarehouse": ("view", "add", "change", "delete"),
+            "stockbalance": ("view", "export"),
+        },
+        HEAD_OF_SALES: {"dealerwarehouse": ("view",), "stockbalance": ("view", "export")},
+        REGIONAL_MANAGER: {"dealerwarehouse": ("view",), "stockbalance": ("view", "export")},
+        SALES_MANAGER: {"dealerwarehouse": ("view",), "stockbalance": ("view",)},
+        MARKETER: {"dealerwarehouse": ("view",), "stockbalance": ("view",)},
+        ANALYST: {"dealerwarehouse": ("view",), "stockbalance": ("view", "export")},
+        DEALER: {
+            "dealerwarehouse": ("view", "add", "change"),
+            "stockbalance": ("view", "add", "change", "import"),
+        },
+        SUB_DEALER: {
+            "dealerwarehouse": ("view", "add", "change"),
+            "stockbalance": ("view", "add", "change", "import"),
+        },
     },
     # Data stewards settle conflicts between sources; administrators may too.
     "approvals": {

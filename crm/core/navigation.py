@@ -32,10 +32,21 @@ MENU: list[NavGroup] = [
     NavGroup(
         _("Clients"),
         [
-            NavItem(_("Organisations"), "clients:organisation_list", "clients.view_organisation"),
-            NavItem(_("Contacts"), "clients:contact_list", "clients.view_contact"),
-            NavItem(_("Interactions"), "clients:interaction_list", "clients.view_interaction"),
-            NavItem(_("Outlets"), "outlets:outlet_list", "outlets.view_outlet"),
+            # Dealers read their own organisation and outlets in the cabinet, not here.
+            NavItem(
+                _("Organisations"),
+                "clients:organisation_list",
+                "clients.view_organisation",
+                staff_only=True,
+            ),
+            NavItem(_("Contacts"), "clients:contact_list", "clients.view_contact", staff_only=True),
+            NavItem(
+                _("Interactions"),
+                "clients:interaction_list",
+                "clients.view_interaction",
+                staff_only=True,
+            ),
+            NavItem(_("Outlets"), "outlets:outlet_list", "outlets.view_outlet", staff_only=True),
             NavItem(_("Imports"), "core:import_list", staff_only=True),
             NavItem(_("Approvals"), "approvals:request_list", staff_only=True),
             NavItem(
@@ -51,6 +62,26 @@ MENU: list[NavGroup] = [
         [
             NavItem(
                 _("Client purchases"), "sales:purchases", "sales.view_salesline", staff_only=True
+            ),
+            NavItem(_("Plan vs fact"), "sales:planfact", "sales.view_salesmonth", staff_only=True),
+            NavItem(_("Sales plans"), "sales:plan_grid", "sales.change_plan", staff_only=True),
+            NavItem(
+                _("Dealer segments"),
+                "sales:dealersegment_list",
+                "sales.view_dealersegment",
+                staff_only=True,
+            ),
+            NavItem(
+                _("Dealer stock"),
+                "stock:stockbalance_list",
+                "stock.view_stockbalance",
+                staff_only=True,
+            ),
+            NavItem(
+                _("Dealers that have not reported"),
+                "sales:not_reported",
+                "dealers.view_salesreport",
+                staff_only=True,
             ),
         ],
     ),

@@ -1,5 +1,6 @@
 """Admin of the sales ledger: lines and monthly sums read-only (the services and the triggers
-write them), plans editable by administrators until staff get their own grid."""
+write them), plans and dealer segments editable by administrators (staff use the plan grid,
+the import wizard and the segment pages)."""
 
 from django.contrib import admin
 from django.core.paginator import Paginator
@@ -7,7 +8,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.generic import capped_count
-from crm.sales.models import Plan, SalesLine, SalesMonth, SalesMonthOutlet
+from crm.sales.models import DealerSegment, Plan, SalesLine, SalesMonth, SalesMonthOutlet
 
 
 class CappedPaginator(Paginator):
@@ -105,9 +106,17 @@ class PlanAdmin(admin.ModelAdmin):
         "organisation",
         "target_region",
         "target_org_unit",
+        "segment",
         "product_group",
     ]
-    raw_id_fields = ["outlet", "organisation", "target_region", "target_org_unit", "product_group"]
+    raw_id_fields = [
+        "outlet",
+        "organisation",
+        "target_region",
+        "target_org_unit",
+        "segment",
+        "product_group",
+    ]
     fields = [
         "period_kind",
         "period_start",
@@ -117,6 +126,7 @@ class PlanAdmin(admin.ModelAdmin):
         "organisation",
         "target_region",
         "target_org_unit",
+        "segment",
         "product_group",
         "quantity",
         "amount",
@@ -126,3 +136,10 @@ class PlanAdmin(admin.ModelAdmin):
     @admin.display(description=_("target"))
     def target_display(self, obj):
         return obj.target
+
+
+@admin.register(DealerSegment)
+class DealerSegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "org_unit"]
+    search_fields = ["name"]
+    raw_id_fields = ["members", "owner", "org_unit"]

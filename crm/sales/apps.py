@@ -9,7 +9,7 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from crm.core.generic import detail
-        from crm.sales import access, churn  # noqa: F401  (row rules; notification events)
+        from crm.sales import access, churn, digest  # noqa: F401  (row rules; notification events)
 
         detail.register_card_panel("sales/includes/kpi_panel.html", kpi_panel)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -339,8 +340,74 @@ class SalesMonthOutlet(MonthlySums):
         return f"{self.month:%Y-%m} · {self.flow} · {self.outlet_id}"
 
 
+@tracked()
+class DealerSegment(VersionedModel):
+    """A saved segment of dealers: a named group of dealer (and sub-dealer) organisations that
+    gets plans of its own, compared with the sum of its members' facts (crm.sales.segments).
+
+    Members are listed explicitly, so the segment means the same organisations to everyone who
+    reads its plan; its scope is its manager and org unit, like a client's.
+    """
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    members = models.ManyToManyField(
+        "clients.Organisation",
+        verbose_name=_("dealers"),
+        blank=True,
+        related_name="dealer_segments",
+        help_text=_("The dealers and sub-dealers in the segment."),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("org unit"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dealer segment")
+        verbose_name_plural = _("dealer segments")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["owner"], name="sales_segment_owner"),
+            models.Index(fields=["org_unit"], name="sales_segment_unit"),
+        ]
+        triggers = [
+            # A segment's plans copy its manager and org unit (their scope): push a change.
+            pgtrigger.Trigger(
+                name="sales_segment_scope_to_plans",
+                when=pgtrigger.After,
+                operation=pgtrigger.UpdateOf("owner_id", "org_unit_id"),
+                condition=pgtrigger.Q(old__owner__df=pgtrigger.F("new__owner"))
+                | pgtrigger.Q(old__org_unit__df=pgtrigger.F("new__org_unit")),
+                func="UPDATE sales_plan SET owner_id = NEW.owner_id, org_unit_id = "
+                "NEW.org_unit_id WHERE segment_id = NEW.id; RETURN NULL;",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sales:dealersegment_detail", args=[self.pk])
+
+
 # A plan's organisation is its target organisation, or the dealer of its target outlet; its
-# scope is that organisation's (as for lines), or the target region or org unit itself.
+# scope is that organisation's (as for lines), a segment's (its org unit and manager), or the
+# target region or org unit itself.
 _PLAN_COPIES = """
     IF NEW.outlet_id IS NOT NULL THEN
         SELECT o.dealer_id INTO NEW.organisation_id FROM outlets_outlet o
@@ -350,6 +417,11 @@ _PLAN_COPIES = """
         SELECT o.region_id, o.org_unit_id, o.owner_id, COALESCE(o.parent_dealer_id, o.id)
         INTO NEW.region_id, NEW.org_unit_id, NEW.owner_id, NEW.dealer_id
         FROM clients_organisation o WHERE o.id = NEW.organisation_id;
+    ELSIF NEW.segment_id IS NOT NULL THEN
+        SELECT s.org_unit_id, s.owner_id INTO NEW.org_unit_id, NEW.owner_id
+        FROM sales_dealersegment s WHERE s.id = NEW.segment_id;
+        NEW.region_id := NULL;
+        NEW.dealer_id := NULL;
     ELSE
         NEW.region_id := NEW.target_region_id;
         NEW.org_unit_id := NEW.target_org_unit_id;
@@ -363,26 +435,23 @@ _PERIOD_END = RawSQL(
     "WHEN 'quarter' THEN interval '3 months' ELSE interval '1 year' END)::date - 1",
     (),
 )
+_TARGETS = ("outlet", "organisation", "target_region", "target_org_unit", "segment")
+
+
+def _only(target: str, *also: str) -> Q:
+    """The target columns: ``target`` (and ``also``) set, every other one empty."""
+    given = {target, *also}
+    return Q(**{f"{name}__isnull": name not in given for name in _TARGETS})
+
+
+# An outlet's plan carries the outlet's dealer as its organisation (set by the trigger).
 _ONE_TARGET = (
-    Q(outlet__isnull=False, target_region__isnull=True, target_org_unit__isnull=True)
-    | Q(
-        outlet__isnull=True,
-        organisation__isnull=False,
-        target_region__isnull=True,
-        target_org_unit__isnull=True,
-    )
-    | Q(
-        outlet__isnull=True,
-        organisation__isnull=True,
-        target_region__isnull=False,
-        target_org_unit__isnull=True,
-    )
-    | Q(
-        outlet__isnull=True,
-        organisation__isnull=True,
-        target_region__isnull=True,
-        target_org_unit__isnull=False,
-    )
+    _only("outlet", "organisation")
+    | _only("outlet")
+    | _only("organisation")
+    | _only("target_region")
+    | _only("target_org_unit")
+    | _only("segment")
 )
 
 
@@ -390,8 +459,8 @@ _ONE_TARGET = (
 class Plan(VersionedModel):
     """Planned quantity and amount of one flow for a period × target × product group.
 
-    The target is exactly one of: an outlet, an organisation (a dealer), a region, an org unit.
-    Plans for saved segments of dealers are not possible yet: the CRM has no segments.
+    The target is exactly one of: an outlet, an organisation (a dealer), a region, an org unit,
+    a saved segment of dealers.
     """
 
     period_kind = models.CharField(_("period"), max_length=10, choices=PeriodKind.choices)
@@ -445,6 +514,16 @@ class Plan(VersionedModel):
         related_name="+",
         help_text=_("An org unit's own plan."),
     )
+    segment = models.ForeignKey(
+        DealerSegment,
+        verbose_name=_("dealer segment"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="plans",
+        help_text=_("A saved segment's own plan."),
+    )
     product_group = models.ForeignKey(
         "catalog.ProductGroup",
         verbose_name=_("product group"),
@@ -479,6 +558,7 @@ class Plan(VersionedModel):
                     "organisation",
                     "target_region",
                     "target_org_unit",
+                    "segment",
                 ],
                 name="sales_plan_key",
                 nulls_distinct=False,
@@ -490,8 +570,8 @@ class Plan(VersionedModel):
                 condition=_ONE_TARGET,
                 name="sales_plan_one_target",
                 violation_error_message=_(
-                    "Choose exactly one target: an outlet, an organisation, a region or an "
-                    "org unit."
+                    "Choose exactly one target: an outlet, an organisation, a region, an "
+                    "org unit or a dealer segment."
                 ),
             ),
             models.CheckConstraint(
@@ -533,6 +613,11 @@ class Plan(VersionedModel):
                 name="sales_plan_target_unit",
                 condition=Q(target_org_unit__isnull=False),
             ),
+            models.Index(
+                fields=["segment", "period_start"],
+                name="sales_plan_segment",
+                condition=Q(segment__isnull=False),
+            ),
             models.Index(fields=["region", "period_start"], name="sales_plan_region"),
             models.Index(fields=["org_unit", "period_start"], name="sales_plan_unit"),
             models.Index(fields=["owner", "period_start"], name="sales_plan_owner"),
@@ -552,10 +637,10 @@ class Plan(VersionedModel):
 
     @property
     def target(self):
-        """The outlet, organisation, region or org unit the plan is for."""
+        """The outlet, organisation, region, org unit or segment the plan is for."""
         if self.outlet_id:
             return self.outlet
-        return self.organisation or self.target_region or self.target_org_unit
+        return self.organisation or self.target_region or self.target_org_unit or self.segment
 
     def clean(self):
         # An outlet's plan belongs to the outlet's dealer (the trigger sets it too); filled in

@@ -7,4 +7,11 @@ SCHEDULES = [
         "task": "sales.recompute_churn",
         "crontab": {"minute": "30", "hour": "4"},
     },
+    {
+        # Monday morning, before the managers' week starts; a second run the same week sends
+        # nothing (crm.sales.digest).
+        "name": "Weekly letter: dealers that have not reported, plan and fact",
+        "task": "sales.weekly_dealer_digest",
+        "crontab": {"minute": "0", "hour": "7", "day_of_week": "1"},
+    },
 ]

@@ -1,4 +1,5 @@
-"""Reads of the sales ledger: plan vs fact, from the monthly sums and the plans only.
+"""Reads of the sales ledger: plan vs fact, from the monthly sums and the plans only; and the
+dealers that owe their quarterly report (at the end of the module).
 
 One flow at a time (sell-in and sell-out are never added together), whole months, through the
 access policy (``restrict(user, "view")`` on the sums and on the plans) and the field policies
@@ -17,9 +18,11 @@ Rows and plans, per level:
   most specific target the filters name (an outlet, an organisation or dealer, else regions).
 
 Filters narrow lines and plans alike: ``region``, ``organisation`` (exactly that one),
-``dealer`` (a dealer and its sub-dealers), ``outlet``, ``product_group`` (with its subgroups),
-``sources``. A plan counts when its whole period lies in the range, unless a coarser plan of the
-same target, group and flow in the range covers it (a quarter's plan, not also its months').
+``dealer`` (a dealer and its sub-dealers), ``outlet``, ``owner`` (the organisations one manager
+is responsible for; a region's own plan then does not count), ``product_group`` (with its
+subgroups), ``sources``. A plan counts when its whole period lies in the range, unless a
+coarser plan of the same target, group and flow in the range covers it (a quarter's plan, not
+also its months').
 """
 
 from dataclasses import dataclass
@@ -34,19 +37,22 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.functions import TruncQuarter, TruncYear
+from django.utils import timezone
 
 from crm.catalog.models import ProductGroup
-from crm.clients.models import Organisation
+from crm.clients.models import Organisation, OrganisationKind, OrganisationStatus
 from crm.core import access
 from crm.outlets.models import Outlet
 from crm.refs.models import Region
 from crm.sales.choices import Flow, Level, PeriodKind
 from crm.sales.models import Plan, SalesLine, SalesMonth, SalesMonthOutlet
+from dealers.models import SalesReport
 
 # Plan targets, from the widest; each one's plans are summed beside the one above it.
 REGION, ORGANISATION, OUTLET = "region", "organisation", "outlet"
@@ -85,6 +91,7 @@ class _Cut:
     outlet: int | None = None
     product_group: int | None = None
     sources: tuple[str, ...] = ()
+    owner: int | None = None
 
     @property
     def end(self) -> date:
@@ -93,7 +100,28 @@ class _Cut:
         return date.fromordinal(following.toordinal() - 1)
 
 
-def plan_vs_fact(
+@dataclass(frozen=True)
+class PlanFactTable:
+    """Plan vs fact with its total: ``rows`` (at most the limit asked for: the largest), the
+    number of rows the cut has, and ``total``, the sums over all of them (its completions are
+    of the sums; its key is None)."""
+
+    rows: list[PlanFactRow]
+    count: int
+    total: PlanFactRow
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.rows)
+
+
+def plan_vs_fact(user, **cut) -> list[PlanFactRow]:
+    """Plan, fact and completion per row of ``level`` over the whole months from
+    ``period_start``'s to ``period_end``'s, for the rows the user may see (every row)."""
+    return plan_vs_fact_table(user, **cut).rows
+
+
+def plan_vs_fact_table(
     user,
     *,
     period_start: date,
@@ -106,9 +134,11 @@ def plan_vs_fact(
     outlet: int | None = None,
     product_group: int | None = None,
     sources=(),
-) -> list[PlanFactRow]:
-    """Plan, fact and completion per row of ``level`` over the whole months from
-    ``period_start``'s to ``period_end``'s, for the rows the user may see."""
+    owner: int | None = None,
+    limit: int | None = None,
+) -> PlanFactTable:
+    """plan_vs_fact with the total of the cut; with ``limit``, only that many rows, the
+    largest by fact (then plan), so that a wide cut reads only the names it shows."""
     if flow not in Flow.values:
         raise ValueError(f"Unknown flow {flow!r}: sell-in and sell-out are reported apart")
     if level not in Level.values:
@@ -123,6 +153,7 @@ def plan_vs_fact(
         outlet,
         product_group,
         tuple(sources or ()),
+        owner,
     )
     if cut.last < cut.first:
         raise ValueError("The period ends before it starts")
@@ -133,7 +164,26 @@ def plan_vs_fact(
     plans = _plans(user, cut, own, _plan_key(level, own, key), tree) if own else {}
     child = _CHILD.get(own) if own else _child_without_own(level, cut)
     children = _plans(user, cut, child, _plan_key(level, child, key), tree) if child else {}
-    return _rows(user, level, tree, facts, plans, children, own is not None, child is not None)
+    shape = _Shape(user, own is not None, child is not None)
+    return _table(shape, level, tree, (facts, plans, children), limit)
+
+
+def _table(shape, level: str, tree, sums: tuple[dict, dict, dict], limit) -> PlanFactTable:
+    facts, plans, children = sums
+    keys = set(facts) | set(plans) | set(children)
+    total = shape.row(
+        None, "", _summed(facts.values()), _summed(plans.values()), _summed(children.values())
+    )
+    shown = keys
+    if limit is not None and len(keys) > limit:
+        shown = _largest(keys, facts, plans, limit, shape)
+    names = _names(level, tree, shown)
+    rows = [
+        shape.row(key, names.get(key, ""), facts.get(key), plans.get(key), children.get(key))
+        for key in shown
+    ]
+    rows.sort(key=lambda row: (row.key is None, row.name.lower(), row.key or 0))
+    return PlanFactTable(rows=rows, count=len(keys), total=total)
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -166,6 +216,7 @@ def _facts(user, cut: _Cut, level: str, key, tree) -> dict:
         "organisation_id": cut.organisation,
         "dealer_id": cut.dealer,
         "outlet_id": cut.outlet,
+        "owner_id": cut.owner,
     }
     rows = rows.filter(**{name: value for name, value in filters.items() if value is not None})
     if cut.product_group:
@@ -206,7 +257,7 @@ def _child_without_own(level: str, cut: _Cut) -> str | None:
 
 def _allowed(target: str, cut: _Cut) -> bool:
     if target == REGION:
-        return not (cut.organisation or cut.dealer or cut.outlet)
+        return not (cut.organisation or cut.dealer or cut.outlet or cut.owner)
     if target == ORGANISATION:
         return not cut.outlet
     return True
@@ -235,6 +286,7 @@ def _plans(user, cut: _Cut, target: str, key, tree) -> dict:
         "organisation_id": cut.organisation,
         "dealer_id": cut.dealer,
         "outlet_id": cut.outlet,
+        "owner_id": cut.owner,
     }
     plans = plans.filter(**{name: value for name, value in filters.items() if value is not None})
     if cut.product_group:
@@ -282,43 +334,71 @@ def _counted(plans, target: str, cut: _Cut):
 # --- rows -------------------------------------------------------------------------------------
 
 
-def _rows(user, level, tree, facts, plans, children, with_plan, with_children):
-    hidden_line = access.hidden_fields(user, SalesLine)
-    hidden_plan = access.hidden_fields(user, Plan)
-    keys = set(facts) | set(plans) | set(children)
-    names = _names(level, tree, keys)
-    rows = []
-    for key in keys:
-        fact_q, fact_a, lines = facts.get(key, (Decimal(0), Decimal(0), 0))
-        plan_q, plan_a = plans.get(key, (Decimal(0), Decimal(0))) if with_plan else (None, None)
+class _Shape:
+    """Builds rows for one user: absent plans as zero where a plan counts, None where none
+    does, and None for every measure a field policy hides from the user."""
+
+    def __init__(self, user, with_plan: bool, with_children: bool):
+        hidden_line = access.hidden_fields(user, SalesLine)
+        hidden_plan = access.hidden_fields(user, Plan)
+        self.with_plan, self.with_children = with_plan, with_children
+        self.fact_shown = ("quantity" not in hidden_line, "amount" not in hidden_line)
+        self.plan_shown = ("quantity" not in hidden_plan, "amount" not in hidden_plan)
+
+    def row(self, key, name: str, fact, plan, children) -> PlanFactRow:
+        fact_q, fact_a, lines = fact or (Decimal(0), Decimal(0), 0)
+        plan_q, plan_a = (plan or (Decimal(0), Decimal(0))) if self.with_plan else (None, None)
         child_q, child_a = (
-            children.get(key, (Decimal(0), Decimal(0))) if with_children else (None, None)
+            (children or (Decimal(0), Decimal(0))) if self.with_children else (None, None)
         )
-        if "quantity" in hidden_line:
+        if not self.fact_shown[0]:
             fact_q = None
-        if "amount" in hidden_line:
+        if not self.fact_shown[1]:
             fact_a = None
-        if "quantity" in hidden_plan:
+        if not self.plan_shown[0]:
             plan_q = child_q = None
-        if "amount" in hidden_plan:
+        if not self.plan_shown[1]:
             plan_a = child_a = None
-        rows.append(
-            PlanFactRow(
-                key=key,
-                name=names.get(key, ""),
-                plan_quantity=plan_q,
-                plan_amount=plan_a,
-                fact_quantity=fact_q,
-                fact_amount=fact_a,
-                lines=lines,
-                completion_quantity=_completion(fact_q, plan_q),
-                completion_amount=_completion(fact_a, plan_a),
-                children_plan_quantity=child_q,
-                children_plan_amount=child_a,
-            )
+        return PlanFactRow(
+            key=key,
+            name=name,
+            plan_quantity=plan_q,
+            plan_amount=plan_a,
+            fact_quantity=fact_q,
+            fact_amount=fact_a,
+            lines=lines,
+            completion_quantity=_completion(fact_q, plan_q),
+            completion_amount=_completion(fact_a, plan_a),
+            children_plan_quantity=child_q,
+            children_plan_amount=child_a,
         )
-    rows.sort(key=lambda row: (row.key is None, row.name.lower(), row.key or 0))
-    return rows
+
+
+def _summed(values) -> tuple:
+    """Column sums of (quantity, amount[, lines]) tuples."""
+    values = list(values)
+    if not values:
+        return None
+    return tuple(sum(column) for column in zip(*values, strict=True))
+
+
+def _largest(keys: set, facts: dict, plans: dict, limit: int, shape: _Shape) -> set:
+    """The ``limit`` keys with the largest fact, then plan: amounts, then quantities, of the
+    measures the user may see (the choice must not tell what a hidden measure holds)."""
+    fact_q, fact_a = shape.fact_shown
+    plan_q, plan_a = shape.plan_shown
+
+    def size(key):
+        fact = facts.get(key, (0, 0, 0))
+        plan = plans.get(key, (0, 0))
+        return (
+            abs(fact[1] or 0) if fact_a else 0,
+            (plan[1] or 0) if plan_a else 0,
+            abs(fact[0] or 0) if fact_q else 0,
+            (plan[0] or 0) if plan_q else 0,
+        )
+
+    return set(sorted(keys, key=size, reverse=True)[:limit])
 
 
 def _completion(fact, plan) -> Decimal | None:
@@ -379,3 +459,37 @@ class _GroupTree:
 
 def _add_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+# --- dealers' quarterly reports -------------------------------------------------------------------
+
+
+def due_quarter(day: date | None = None):
+    """The last quarter dealers owe a report for: the one before the current quarter."""
+    from dealers.periods import Quarter
+
+    return Quarter.of(day or timezone.localdate()).previous()
+
+
+def dealers_not_reported(user, quarter, organisations=None):
+    """Dealers the user may see that have no report for ``quarter``, with the quarter and the
+    time of their last report (``last_report_quarter``, ``last_report_at``; None: never).
+
+    Only dealers report (sub-dealers record their sales as they go); potential dealers have
+    nothing to report yet. ``organisations`` is a queryset already restricted for the user
+    (the list's filters); by default, every working dealer the user may see. The reports are
+    read through their own rule: a report the user may not see does not count.
+    """
+    if organisations is None:
+        organisations = Organisation.objects.restrict(user, "view").filter(is_archived=False)
+    reports = SalesReport.objects.restrict(user, "view")
+    latest = reports.filter(organisation=OuterRef("pk")).order_by("-quarter_start")
+    return (
+        organisations.filter(kind=OrganisationKind.DEALER)
+        .exclude(status=OrganisationStatus.POTENTIAL)
+        .exclude(pk__in=reports.filter(quarter_start=quarter.start).values("organisation_id"))
+        .annotate(
+            last_report_quarter=Subquery(latest.values("quarter_start")[:1]),
+            last_report_at=Subquery(latest.values("submitted_at")[:1]),
+        )
+    )

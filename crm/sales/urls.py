@@ -1,8 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from crm.sales import reports
 
 app_name = "sales"
 urlpatterns = [
     path("purchases/", reports.PurchasesReportView.as_view(), name="purchases"),
+    path("", include("crm.sales.planfact_urls")),
+    path("plans/", include("crm.sales.plan_urls")),
 ]

@@ -10,10 +10,11 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import assign_perm
 
+from crm.approvals.models import ChangeRequest
 from crm.clients.models import (
     BankAccount,
     Contact,
@@ -146,6 +147,65 @@ def outlet_contact_link(contact, world):
     return outlet.contacts.through.objects.get(outlet=outlet, contact=contact)
 
 
+def invitation(organisation):
+    from dealers.models import DealerInvitation
+
+    return DealerInvitation.objects.create(
+        organisation=organisation,
+        email="invited@example.com",
+        token_hash=f"merge-{organisation.pk}",
+        expires_at=timezone.now(),
+    )
+
+
+def outlet_proposal(organisation):
+    from crm.outlets.models import Outlet
+    from dealers.models import OutletProposal
+
+    outlet = make_outlet(organisation)
+    request = ChangeRequest.objects.create(
+        content_type=ContentType.objects.get_for_model(Outlet),
+        object_id=outlet.pk,
+        source="dealer",
+        channel="web",
+    )
+    return OutletProposal.objects.create(
+        organisation=organisation, outlet=outlet, kind="new", request=request
+    )
+
+
+def report_upload(organisation):
+    from dealers.models import ReportUpload
+
+    return ReportUpload.objects.create(
+        organisation=organisation, quarter_start=date(2026, 1, 1), filename="report.xlsx"
+    )
+
+
+def segment_member(organisation):
+    from crm.sales.models import DealerSegment
+
+    segment = DealerSegment.objects.create(name=f"Сегмент {organisation.pk}")
+    segment.members.add(organisation)
+    return segment.members.through.objects.get(dealersegment=segment, organisation=organisation)
+
+
+def warehouse(organisation):
+    from crm.stock.models import DealerWarehouse
+
+    return DealerWarehouse.objects.create(
+        organisation=organisation, name=f"Склад {organisation.pk}"
+    )
+
+
+def stock_balance(organisation):
+    from crm.stock.models import StockBalance
+
+    return StockBalance.objects.create(
+        warehouse=warehouse(organisation), product=ProductFactory(), quantity=5
+    )
+
+
 # One row maker per relation to the model: (row pointing to ``target``) ← make(target, world).
 # A new foreign key to Organisation or Contact fails test_every_relation_is_covered until it
 # gets a maker here (and so a place in the merge-and-undo test) or an exclusion below.
@@ -222,6 +282,13 @@ ROW_MAKERS = {
         "dealers.DealerMembership.organisation_id": lambda o, w: membership(o),
         "dealers.SalesReport.organisation_id": lambda o, w: sales_report(o),
         "dealers.SaleEntry.organisation_id": lambda o, w: sale_entry(o),
+        "dealers.DealerInvitation.organisation_id": lambda o, w: invitation(o),
+        "dealers.OutletProposal.organisation_id": lambda o, w: outlet_proposal(o),
+        "dealers.ReportUpload.organisation_id": lambda o, w: report_upload(o),
+        "sales.DealerSegment_members.organisation_id": lambda o, w: segment_member(o),
+        "stock.DealerWarehouse.organisation_id": lambda o, w: warehouse(o),
+        # The organisation of a balance is its warehouse's (a trigger).
+        "stock.StockBalance.organisation_id": lambda o, w: stock_balance(o),
         "sales.Plan.organisation_id": lambda o, w: PlanFactory(
             organisation=o, period_start=date(2026, 1, 1), product_group=ProductGroupFactory()
         ),

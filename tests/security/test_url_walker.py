@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 # Patterns anonymous visitors may reach, and why.
 ALLOWLIST = {
     "login/": "the login page itself",
+    "cabinet/invitation/<str:token>/": "the single-use invitation link from the e-mail (the "
+    "invitee has no account yet)",
     "login/2fa/": "redirects anonymous visitors to login (login_required)",
     "login/password-reset/": "asking for a reset link needs no login",
     "login/password-reset/sent/": "the 'check your e-mail' page",
@@ -89,6 +91,8 @@ def test_the_allowlist_names_only_existing_routes():
 # Anything else must be a ScopedView: it derives its model permission from its action and reads
 # rows only through the row rule.
 NOT_SCOPED = {
+    "dealers:invitation_accept": "invitation link: before an account exists; the single-use "
+    "token is the key",
     # several models at once: each group is read through access.restrict and visible_fields
     "core:search": "global search (crm.core.search): every group goes through the row rule",
     # login, logout and password pages: before or around authentication, no records

@@ -1,15 +1,20 @@
 """The home page every user lands on after login."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from crm.accounts import roles, selectors
+from crm.accounts.scopes import DEALER_ROLES
 from crm.notifications.selectors import latest_notifications
 
 
 @login_required
 def home(request):
-    """My next steps (today and overdue), who I am, my team and my latest notifications."""
+    """My next steps (today and overdue), who I am, my team and my latest notifications.
+
+    A dealer's or sub-dealer's user works in the cabinet: their home is the cabinet's."""
+    if request.user.role_codes & DEALER_ROLES:
+        return redirect("dealers:home")
     me = selectors.user_with_org(request.user.pk)
     context = {
         "me": me,

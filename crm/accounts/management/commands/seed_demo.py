@@ -28,6 +28,8 @@ DEMO_APPS = [
     "crm.approvals",
     "integrations.onec",
     "dealers",
+    "crm.stock",
+    "crm.sales",
 ]
 
 

@@ -16,7 +16,7 @@ from django_celery_beat.models import CrontabSchedule, IntervalSchedule, Periodi
 def all_schedules() -> list[dict]:
     found = []
     for config in apps.get_app_configs():
-        if not config.name.startswith(("crm.", "integrations.")):
+        if not (config.name.startswith(("crm.", "integrations.")) or config.name == "dealers"):
             continue
         try:
             module = importlib.import_module(f"{config.name}.schedules")
