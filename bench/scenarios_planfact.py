@@ -26,7 +26,8 @@ PAGE_TARGET_MS = 200
 PAGE_RATIO = 2.0
 CABINET_TARGET_MS = 50
 PAGE_QUERY_CEILING = 16
-CABINET_QUERY_CEILING = 16
+# session, user, scope, permissions; three plan-vs-fact cuts of 3-4 each; names, periods, reports
+CABINET_QUERY_CEILING = 18
 
 
 def _ledger_size() -> int:
@@ -52,7 +53,7 @@ SELECT
     q.n * s.sign, q.n * (100 + g %% 9000) * s.sign,
     'website', 'api', %(prefix)s || g, '', '', '', '', now(),
     o.dealer_id, o.top_dealer_id, o.region_id, o.org_unit_id, o.owner_id
-FROM generate_series(%(start)s, %(stop)s) AS g
+FROM generate_series(%(start)s::bigint, %(stop)s::bigint) AS g
 JOIN bench_pf_outlets o ON o.n = 1 + (g * 7919) %% %(outlets)s
 JOIN bench_pf_products p ON p.n = 1 + (g * 104729) %% %(products)s
 CROSS JOIN LATERAL (SELECT 1 + g %% 20 AS n) q
