@@ -190,11 +190,11 @@ def segment_member(organisation):
     return segment.members.through.objects.get(dealersegment=segment, organisation=organisation)
 
 
-def warehouse(organisation):
+def warehouse(organisation, name="Склад"):
     from crm.stock.models import DealerWarehouse
 
     return DealerWarehouse.objects.create(
-        organisation=organisation, name=f"Склад {organisation.pk}"
+        organisation=organisation, name=f"{name} {organisation.pk}"
     )
 
 
@@ -202,7 +202,7 @@ def stock_balance(organisation):
     from crm.stock.models import StockBalance
 
     return StockBalance.objects.create(
-        warehouse=warehouse(organisation), product=ProductFactory(), quantity=5
+        warehouse=warehouse(organisation, "Склад запчастей"), product=ProductFactory(), quantity=5
     )
 
 
