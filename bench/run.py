@@ -184,7 +184,7 @@ def scenarios(scale: str, smoke: bool) -> list[Result]:
             )
         },
     }
-    # BENCH_ONLY=sales,onec runs those groups only (a partial run: for profiling, not to commit)
+    # BENCH_ONLY=sales,onec runs those groups only; their results replace theirs in the report
     only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     unknown = set(only) - set(groups)
     if unknown:
@@ -289,8 +289,8 @@ def write_reports(report: dict, out_dir: Path, scale: str) -> Path:
         f"{report['machine']['ram_gb']} GB RAM; commit {report['git_sha']}",
         "",
         "| scenario | n | p50 ms | p95 ms | queries (ceiling) | baseline ms | ratio | target | "
-        "rows seen | rows/s | peak RSS MB | pass |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "rows seen | rows/s | peak RSS MB | pass | measured |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["scenarios"]:
         target = r["target"].get("text") or (
@@ -300,11 +300,32 @@ def write_reports(report: dict, out_dir: Path, scale: str) -> Path:
         lines.append(
             f"| {r['scenario']} | {r['n']} | {r['p50_ms']} | {r['p95_ms']} | "
             f"{r['queries']} ({r['query_ceiling']}) | {r['baseline_ms']} | {r['ratio']} | "
-            f"{target} | {seen} | {r['rows_per_s'] or ''} | {r['peak_rss_mb']} | {r['passed']} |"
+            f"{target} | {seen} | {r['rows_per_s'] or ''} | {r['peak_rss_mb']} | {r['passed']} | "
+            f"{r['extra'].get('measured_at', report['date'])[:10]} |"
         )
     lines += ["", f"`pass` is false below the target scale ({TARGET_SCALE})."]
     (out_dir / f"{scale}.md").write_text("\n".join(lines) + "\n")
     return json_path
+
+
+def merged_into_previous(report: dict, path: Path) -> dict:
+    """A partial run (BENCH_ONLY) replaces its scenarios in the previous report and keeps the
+    others; each scenario carries the date and commit it was measured at."""
+    stamp = {"measured_at": report["date"], "git_sha": report["git_sha"]}
+    for scenario in report["scenarios"]:
+        scenario["extra"] = {**scenario["extra"], **stamp}
+    if not path.exists():
+        return report
+    previous = json.loads(path.read_text())
+    fresh = {scenario["scenario"] for scenario in report["scenarios"]}
+    for scenario in previous.get("scenarios", []):
+        scenario["extra"] = {
+            "measured_at": previous.get("date"),
+            "git_sha": previous.get("git_sha"),
+            **scenario.get("extra", {}),
+        }
+    kept = [s for s in previous.get("scenarios", []) if s["scenario"] not in fresh]
+    return {**report, "scenarios": kept + report["scenarios"]}
 
 
 def check_schema(report: dict) -> list[str]:
@@ -354,8 +375,9 @@ def main() -> int:
         "versions": {"django": django.get_version()},
         "scenarios": [asdict(r) for r in results],
     }
-    default_dir = "tmp" if args.smoke else "partial" if os.environ.get("BENCH_ONLY") else ""
-    out_dir = Path(os.environ.get("BENCH_OUT", RESULTS / default_dir))
+    out_dir = Path(os.environ.get("BENCH_OUT", RESULTS / ("tmp" if args.smoke else "")))
+    if os.environ.get("BENCH_ONLY"):
+        report = merged_into_previous(report, out_dir / f"{args.scale}.json")
     path = write_reports(report, out_dir, args.scale)
     problems = check_schema(json.loads(path.read_text()))
     for r in results:
