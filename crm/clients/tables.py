@@ -1,6 +1,7 @@
 """Columns of the organisation, contact and interaction lists."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.clients import requisites
 from crm.clients.models import Contact, Interaction, Organisation
@@ -49,7 +50,7 @@ class ContactTable(Table):
     columns = [
         Column(
             "last_name",
-            label=_("Name"),
+            label=pgettext_lazy("person", "Name"),
             render=lambda c: c.full_name,
             link=True,
             reads=("last_name", "first_name", "middle_name"),
