@@ -160,13 +160,28 @@ def test_a_dealer_reports_the_quarter_in_two_clicks(
     assert lines.count() == 4
     assert sum(line.amount for line in lines) == D(37500)
     staff_view = plan_vs_fact(
-        _head_of_sales(),
+        _analyst(),
         period_start=w["quarter"].start,
         period_end=w["quarter"].end,
         flow=Flow.SELL_OUT,
         level=Level.DEALER,
     )
     assert {row.name: row.fact_amount for row in staff_view} == {"Вектор": D(37500)}
+
+    # The head of sales sees the figures at once on the staff plan-vs-fact page.
+    _head_of_sales()
+    staff = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
+    staff_page = staff.new_page()
+    log_in(staff_page, live_server, "head", TEST_PASSWORD)
+    quarter = w["quarter"]
+    staff_page.goto(
+        f"{live_server.url}/sales/plan-fact/?period={quarter.year}-Q{quarter.number}"
+        "&flow=sell_out&level=dealer"
+    )
+    row = plain(staff_page.locator("tbody tr", has_text="Вектор").first.inner_text())
+    assert "37 500 ₽" in row
+    shot(staff_page, "04_staff_plan_fact")
+    staff.close()
 
 
 def test_a_dealer_with_no_data_cannot_send_empty_cells(page, live_server, dealer_world):
@@ -185,3 +200,7 @@ def test_a_dealer_with_no_data_cannot_send_empty_cells(page, live_server, dealer
 
 def _head_of_sales():
     return UserFactory(username="head", role="head_of_sales")
+
+
+def _analyst():
+    return UserFactory(username="analyst", role="analyst")
