@@ -16,7 +16,7 @@ import pghistory.models
 from django.apps import apps
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,9 +181,21 @@ def _repoint(relation: Relation, model, survivor, dropped, log: MergeLog) -> Non
         )
         relation.model._base_manager.filter(pk=row.pk).delete()
     if moved:
-        relation.model._base_manager.filter(pk__in=moved).update(
-            **{relation.field: _key(relation, survivor.pk)}
-        )
+        try:
+            with transaction.atomic():  # a savepoint: the merge as a whole is refused below
+                relation.model._base_manager.filter(pk__in=moved).update(
+                    **{relation.field: _key(relation, survivor.pk)}
+                )
+        except IntegrityError:
+            # A unique rule the checks above cannot read (an expression, e.g. a name unique
+            # per organisation whatever its case): the rows must be told apart by hand first.
+            raise MergeError(
+                _(
+                    "Some %(things)s of the two records clash (the same name or key); rename "
+                    "or remove one of each pair, then merge again."
+                )
+                % {"things": relation.model._meta.verbose_name_plural}
+            ) from None
         log.moved.append(
             {
                 "relation": relation.label,

@@ -540,3 +540,23 @@ def test_contacts_merge_with_their_interactions_and_outlets_and_undo(client, wor
         assert points_to(row, label, drop), label
     drop.refresh_from_db()
     assert not drop.is_archived
+
+
+def test_rows_that_clash_on_an_expression_unique_rule_refuse_the_merge(client, world, pair):
+    """Two dealers each with a warehouse «Основной склад» (names are unique per organisation
+    whatever their case): the merge is refused with a message, nothing moves or is archived."""
+    from crm.stock.models import DealerWarehouse
+
+    keep, drop = pair
+    DealerWarehouse.objects.create(organisation=keep, name="Основной склад")
+    theirs = DealerWarehouse.objects.create(organisation=drop, name="основной СКЛАД")
+    client.force_login(world["manager"])
+    with translation.override("ru"):
+        response = post_merge(client, keep, drop, name="drop")
+    assert response.status_code == 400
+    assert "склады дилеров" in response.content.decode().lower()
+    theirs.refresh_from_db()
+    drop.refresh_from_db()
+    assert theirs.organisation_id == drop.pk
+    assert not drop.is_archived
+    assert not MergeLog.objects.exists()
