@@ -128,6 +128,11 @@ def log_in(base: str, entry: dict) -> None:
             timeout=10,
         )
     home = session.get(f"{base}/", timeout=10, allow_redirects=False)
+    if home.status_code == 302 and entry["role"] in ("dealer", "sub_dealer"):
+        # dealers' and sub-dealers' users work in the cabinet: / sends them there
+        if not home.headers.get("Location", "").endswith("/cabinet/"):
+            sys.exit(f"{entry['username']}: home page sent them to {home.headers['Location']}")
+        home = session.get(f"{base}/cabinet/", timeout=10, allow_redirects=False)
     if home.status_code != 200:
         sys.exit(f"{entry['username']}: home page answered {home.status_code} after login")
     print(f"  logged in: {entry['username']} ({entry['role']})")
