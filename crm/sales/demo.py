@@ -11,28 +11,20 @@ from decimal import Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from crm.catalog.models import ProductGroup
 from crm.clients.models import Organisation, OrganisationKind
 from dealers.periods import Quarter
 
 from .choices import PeriodKind
 from .models import Plan, SalesMonth
+from .selectors import GroupTree
 
 STRETCH = Decimal("1.25")  # the plan over the quarter's sales so far
 
 
 def _roots() -> dict[int, int]:
     """Each product group's top-level group."""
-    parents = dict(ProductGroup.objects.values_list("pk", "parent_id"))
-
-    def root(pk: int) -> int:
-        seen = set()
-        while parents.get(pk) and pk not in seen:
-            seen.add(pk)
-            pk = parents[pk]
-        return pk
-
-    return {pk: root(pk) for pk in parents}
+    tree = GroupTree()
+    return {pk: tree.path(pk)[-1] for pk in tree.parent}
 
 
 def _rounded(value: Decimal, step: int) -> Decimal:

@@ -37,6 +37,7 @@ from crm.sales.access import DEALER_KINDS
 from crm.sales.choices import Flow, PeriodKind
 from crm.sales.models import DealerSegment, Plan, SalesLine, SalesMonth
 from crm.sales.plans import Cut, Period, cut_from, grid_url
+from crm.sales.selectors import GroupTree
 
 _TENTH = Decimal("0.1")
 
@@ -80,7 +81,7 @@ def segment_plan_vs_fact(
     """Per product group of ``group`` (top-level groups when None), then the total."""
     if flow not in Flow.values:
         raise ValueError(f"Unknown flow {flow!r}: sell-in and sell-out are reported apart")
-    tree = _GroupTree()
+    tree = GroupTree()
     buckets = tree.buckets(group)
     members = list(segment.members.values_list("pk", flat=True))
     facts = _facts(user, members, period, flow, buckets)
@@ -199,38 +200,6 @@ def _total(rows: list[SegmentRow]) -> SegmentRow:
         add("members_plan_quantity"),
         add("members_plan_amount"),
     )
-
-
-class _GroupTree:
-    """The product groups (a few hundred rows), read once: each group's row on the page."""
-
-    def __init__(self):
-        self.parent, self.names = {}, {}
-        for pk, parent, name in ProductGroup.objects.values_list("pk", "parent_id", "name"):
-            self.parent[pk], self.names[pk] = parent, name
-
-    def path(self, pk: int) -> list[int]:
-        path, node = [], pk
-        while node is not None and node not in path:
-            path.append(node)
-            node = self.parent.get(node)
-        return path
-
-    def buckets(self, root: int | None) -> dict[int, list[int]]:
-        """{row group: the groups counted under it}: the top-level groups (or the children of
-        ``root``, with ``root`` itself for what is recorded on it directly)."""
-        buckets: dict[int, list[int]] = {}
-        for pk in self.parent:
-            path = self.path(pk)
-            if root is None:
-                bucket = path[-1]
-            elif root not in path:
-                continue
-            else:
-                position = path.index(root)
-                bucket = path[position - 1] if position > 0 else root
-            buckets.setdefault(bucket, []).append(pk)
-        return buckets
 
 
 # --- pages --------------------------------------------------------------------------------------

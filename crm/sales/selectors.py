@@ -157,7 +157,7 @@ def plan_vs_fact_table(
     )
     if cut.last < cut.first:
         raise ValueError("The period ends before it starts")
-    tree = _GroupTree() if (level == Level.PRODUCT_GROUP or product_group) else None
+    tree = GroupTree() if (level == Level.PRODUCT_GROUP or product_group) else None
     key = _key(level, tree, cut)
     facts = _facts(user, cut, level, key, tree)
     own = _own_target(level, cut)
@@ -418,7 +418,7 @@ def _names(level: str, tree, keys: set) -> dict:
 # --- the product group tree ---------------------------------------------------------------------
 
 
-class _GroupTree:
+class GroupTree:
     """The product groups (a few hundred rows), read once per report: subtrees for filters,
     and each group's ancestor at the level a report shows."""
 

@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from crm.clients.models import Organisation
 from crm.core import generic
 from crm.stock import filtersets, selectors, tables
 from crm.stock.models import DealerWarehouse, StockBalance
@@ -47,11 +46,14 @@ class OrganisationStockView(generic.ScopedView):
         warehouses = list(
             DealerWarehouse.objects.restrict(request.user, "view")
             .filter(organisation_id=pk)
+            .select_related("organisation")
             .order_by("-is_active", "name")
         )
-        if not warehouses and not balances.exists():
+        # The organisation is read through a row the user may see (its warehouse or balance).
+        seen = warehouses[0] if warehouses else balances.select_related("organisation").first()
+        if seen is None:
             raise Http404  # out of scope, or nothing to show
-        organisation = Organisation.objects.only("pk", "name", "kind").get(pk=pk)
+        organisation = seen.organisation
         by_warehouse = selectors.totals_by_warehouse(balances)
         context = {
             "opts": self.opts,
