@@ -173,6 +173,20 @@ def test_a_dealer_drill_down_shows_the_dealer_and_its_sub_dealers(plans):
     assert rows[w["alpha_sub"].pk].plan_amount == 300
 
 
+def test_a_coarser_plan_inside_the_period_covers_the_finer_ones(plans):
+    w = plans
+    year = {"period_start": date(2026, 1, 1), "period_end": date(2026, 12, 31)}
+    rows = by_key(plan_vs_fact(w["head"], **year, flow=Flow.SELL_OUT, level=Level.DEALER))
+    assert rows[w["zulu"].pk].plan_amount == 9999  # its year's plan, not also its Q1's 800
+    # Alpha has no year's plan: Q1's 1,000 (not also its months), the fluids' months (no
+    # quarter's plan above them) and April's month (no Q2 plan).
+    assert rows[w["alpha"].pk].plan_amount == 1000 + 200 + 200 + 9999
+    january = {"period_start": date(2026, 1, 1), "period_end": date(2026, 1, 31)}
+    rows = by_key(plan_vs_fact(w["head"], **january, flow=Flow.SELL_OUT, level=Level.DEALER))
+    assert rows[w["alpha"].pk].plan_amount == 400 + 200  # the quarter is not inside January
+    assert rows[w["zulu"].pk].plan_amount == 0
+
+
 def test_an_outlet_drill_down(plans):
     w = plans
     rows = report(w["head"], Level.OUTLET, organisation=w["alpha"].pk)
