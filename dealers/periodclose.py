@@ -3,12 +3,14 @@
 The beat task (dealers.close_periods, daily) closes the previous quarter once the day of the
 month after it reaches DEALER_PERIOD_CLOSE_DAY (1–28, 15 by default): closed, the quarter's
 reports and sale entries are locked (dealers.services refuses them) and the responsible
-managers are told. Staff with ``dealers.reopen_reportingperiod`` reopen a quarter (Django admin
-action), which is recorded (who, when) and told too; a reopened quarter is never closed again by
-the task, only by hand. Running the task twice closes once and notifies once: the close is a
-locked read-then-write of the quarter's row.
+managers are told. Staff with ``dealers.reopen_reportingperiod`` reopen a quarter (on the page
+of the dealers that have not reported, or by the Django admin action), which is recorded (who,
+when) and told too; a reopened quarter is never closed again by the task, only by hand (the
+same page, with ``dealers.change_reportingperiod``). Running the task twice closes once and
+notifies once: the close is a locked read-then-write of the quarter's row.
 """
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -95,6 +97,8 @@ def period_reopen(actor, period: ReportingPeriod) -> bool:
             _("%(quarter)s is too old to reopen: dealers report only the last two quarters.")
             % {"quarter": period.quarter.label}
         )
+    if period.pk is None:  # a quarter without a row was never closed
+        return False
     with transaction.atomic():
         period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
         if not period.is_closed:
@@ -106,3 +110,52 @@ def period_reopen(actor, period: ReportingPeriod) -> bool:
             period.save(update_fields=["is_closed", "reopened_at", "reopened_by"])
         notify.period_reopened(period, actor)
     return True
+
+
+@dataclass(frozen=True)
+class PeriodState:
+    """Where a quarter stands for dealers, as staff pages show it."""
+
+    quarter: Quarter
+    period: ReportingPeriod | None  # None: never closed, no row yet
+    closing_date: date  # when the task closes it (if open and never reopened)
+    reportable: bool  # one of the last two quarters: reports may be open for it at all
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.reportable or (self.period is not None and self.period.is_closed)
+
+    @property
+    def reopened(self) -> bool:
+        return self.period is not None and self.period.reopened_at is not None
+
+    @property
+    def overdue(self) -> bool:
+        """Open past its closing date: the task has not run since (it closes it next run)."""
+        return not self.is_closed and not self.reopened and selectors.today() >= self.closing_date
+
+    def can_close(self, user) -> bool:
+        return (
+            self.reportable
+            and not self.is_closed
+            and self.quarter < Quarter.of(selectors.today())
+            and user.has_perm("dealers.change_reportingperiod")
+        )
+
+    def can_reopen(self, user) -> bool:
+        return (
+            self.reportable
+            and self.is_closed
+            and self.quarter >= Quarter.of(selectors.today()).previous()
+            and user.has_perm("dealers.reopen_reportingperiod")
+        )
+
+
+def period_state(quarter: Quarter) -> PeriodState:
+    period = (
+        ReportingPeriod.objects.select_related("closed_by", "reopened_by")
+        .filter(quarter_start=quarter.start)
+        .first()
+    )
+    reportable = quarter >= Quarter.of(selectors.today()).previous()
+    return PeriodState(quarter, period, closing_date(quarter), reportable)

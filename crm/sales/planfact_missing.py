@@ -4,7 +4,10 @@ its permission, quota and log) over the working dealers the user may see that se
 quarterly report, with their manager and their last report."""
 
 import django_filters
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -13,9 +16,13 @@ from django.utils.translation import gettext_lazy
 from crm.clients.filtersets import OrganisationFilterSet
 from crm.clients.models import Organisation
 from crm.clients.views import OrganisationListView
+from crm.core.generic import ScopedView
+from crm.core.records import RecordError
 from crm.core.tables import Column, Table, owner_column
 from crm.sales.planfact import StaffReportMixin
 from crm.sales.selectors import dealers_not_reported, due_quarter
+from dealers import periodclose
+from dealers.models import ReportingPeriod
 from dealers.periods import Quarter
 
 QUARTERS_OFFERED = 8
@@ -111,6 +118,13 @@ class NotReportedView(StaffReportMixin, OrganisationListView):
             "quarter": self.quarter().label
         }
         context["planfact_url"] = reverse("sales:planfact")
+        state = periodclose.period_state(self.quarter())
+        user = self.request.user
+        context.update(
+            period_state=state,
+            can_close=state.can_close(user),
+            can_reopen=state.can_reopen(user),
+        )
         return context
 
     def import_url(self) -> str | None:
@@ -119,3 +133,69 @@ class NotReportedView(StaffReportMixin, OrganisationListView):
     def export_filename(self, file_format: str) -> str:
         stamp = timezone.localtime().strftime("%Y-%m-%d_%H%M")
         return f"not_reported_{self.quarter().slug}_{stamp}.{file_format}"
+
+
+class _PeriodActionView(ScopedView):
+    """Close the due quarter now or reopen it, from the page of the dealers that have not
+    reported (POST only; the model permission of ``action``; dealers.periodclose decides)."""
+
+    model = ReportingPeriod
+    http_method_names = ["post"]
+
+    def post(self, request, quarter: str):
+        try:
+            chosen = Quarter.from_slug(quarter)
+        except ValueError:
+            raise Http404 from None
+        if chosen > due_quarter():
+            raise Http404
+        try:
+            changed = self.apply(request.user, chosen)
+        except RecordError as error:
+            messages.error(request, error.message)
+        else:
+            self.report(request, chosen, changed)
+        return redirect(f"{reverse('sales:not_reported')}?quarter={chosen.slug}")
+
+
+class PeriodCloseView(_PeriodActionView):
+    action = "change"
+
+    def apply(self, user, quarter: Quarter) -> bool:
+        return periodclose.period_close(user, quarter)
+
+    def report(self, request, quarter: Quarter, changed: bool) -> None:
+        if changed:
+            messages.success(
+                request,
+                _("%(quarter)s is closed: dealers can no longer change its report.")
+                % {"quarter": quarter.label},
+            )
+        else:
+            messages.info(
+                request, _("%(quarter)s was closed already.") % {"quarter": quarter.label}
+            )
+
+
+class PeriodReopenView(_PeriodActionView):
+    action = "reopen"
+
+    def apply(self, user, quarter: Quarter) -> bool:
+        period = ReportingPeriod.objects.filter(quarter_start=quarter.start).first()
+        return periodclose.period_reopen(
+            user, period or ReportingPeriod(quarter_start=quarter.start)
+        )
+
+    def report(self, request, quarter: Quarter, changed: bool) -> None:
+        if changed:
+            messages.success(
+                request,
+                _(
+                    "%(quarter)s is open again: dealers may correct its report until "
+                    "someone closes it."
+                )
+                % {"quarter": quarter.label},
+            )
+        else:
+            already = _("%(quarter)s was open already.")
+            messages.info(request, already % {"quarter": quarter.label})

@@ -12,4 +12,14 @@ urlpatterns = [
         planfact_missing.NotReportedView.as_view(),
         name="not_reported",
     ),
+    path(
+        "plan-fact/not-reported/<str:quarter>/close/",
+        planfact_missing.PeriodCloseView.as_view(),
+        name="period_close",
+    ),
+    path(
+        "plan-fact/not-reported/<str:quarter>/reopen/",
+        planfact_missing.PeriodReopenView.as_view(),
+        name="period_reopen",
+    ),
 ]

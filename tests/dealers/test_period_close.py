@@ -139,3 +139,31 @@ def test_the_home_page_shows_a_closed_quarter_as_closed(w, logged_in):
     response = logged_in(w["dealer"]).get(reverse("dealers:home"))
     due = {item.quarter: item for item in response.context["due"]}
     assert due[w["quarter"]].closed is True
+
+
+@override_settings(DEALER_PERIOD_CLOSE_DAY=10)
+def test_the_state_staff_see_before_on_and_after_the_close(w, monkeypatch, make_user):
+    previous = w["previous"]
+    close_on = periodclose.closing_date(previous)
+    head = w["head"]
+    monkeypatch.setattr(selectors, "today", lambda: close_on - timedelta(days=1))
+    state = periodclose.period_state(previous)
+    assert (state.is_closed, state.overdue, state.can_close(head), state.can_reopen(head)) == (
+        False,
+        False,
+        True,
+        False,
+    )
+    monkeypatch.setattr(selectors, "today", lambda: close_on)
+    assert periodclose.period_state(previous).overdue  # the task has not run yet
+    periodclose.periods_close_due(close_on)
+    state = periodclose.period_state(previous)
+    assert (state.is_closed, state.overdue, state.can_close(head), state.can_reopen(head)) == (
+        True,
+        False,
+        False,
+        True,
+    )
+    assert not state.can_reopen(make_user(username="nobody-here"))
+    older = periodclose.period_state(previous.previous())
+    assert (older.reportable, older.is_closed, older.can_reopen(head)) == (False, True, False)

@@ -50,3 +50,19 @@ def test_the_committed_russian_catalogue_has_no_fuzzy_or_empty_entry():
 def test_russian_plural_forms_are_declared():
     header = (ROOT / "locale/ru/LC_MESSAGES/django.po").read_text(encoding="utf-8")
     assert "Plural-Forms: nplurals=4;" in header or "Plural-Forms: nplurals=3;" in header
+
+
+def test_a_fuzzy_guess_in_the_english_catalogue_is_emptied_for_msgen_but_not_the_header():
+    from crm.core.management.commands.translations import _unfuzzied
+
+    text = (
+        '#, fuzzy\nmsgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#: crm/core/navigation.py\n#, fuzzy, python-format\n#| msgid "sales plans"\n'
+        'msgid "Sales plans"\nmsgstr "sales plans"\n\n'
+        'msgid "Kept"\nmsgstr "Kept"\n'
+    )
+    assert _unfuzzied(text) == (
+        '#, fuzzy\nmsgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#: crm/core/navigation.py\n#, python-format\nmsgid "Sales plans"\nmsgstr ""\n\n'
+        'msgid "Kept"\nmsgstr "Kept"\n'
+    )

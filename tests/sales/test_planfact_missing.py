@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from crm.clients.models import OrganisationStatus
 from crm.sales.selectors import dealers_not_reported, due_quarter
-from dealers.models import SalesReport
+from dealers.models import ReportingPeriod, SalesReport
 from tests.sales.conftest import acting_for, may_view_sales
 from tests.sales.factories import DealerFactory
 
@@ -118,3 +118,71 @@ def test_dealers_and_users_without_the_reports_permission_get_nothing(
     acting_for(w["dealer"], w["alpha"])
     assert logged_in(w["dealer"]).get(URL).status_code == 403
     assert logged_in(make_user(username="plain")).get(URL).status_code == 403
+
+
+# --- closing and reopening the quarter from the page ---------------------------------------------
+
+
+def period_panel(client, quarter) -> str:
+    response = client.get(URL, {"quarter": quarter.slug})
+    html = response.content.decode()
+    start = html.index('data-testid="period-state"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_the_head_of_sales_closes_the_due_quarter_and_reopens_it(sales_world, logged_in):
+    w = sales_world
+    due, client = due_quarter(), logged_in(w["head"])
+    panel = period_panel(client, due)
+    assert "открыт для дилеров" in panel  # today is past its closing date, or before it
+    assert 'data-testid="period-close"' in panel
+    assert 'data-testid="period-reopen"' not in panel
+
+    response = client.post(f"{URL}{due.slug}/close/", follow=True)
+    assert "закрыт: дилеры больше не могут изменить" in response.content.decode()
+    period = ReportingPeriod.objects.get(quarter_start=due.start)
+    assert period.is_closed
+    assert period.closed_by == w["head"]
+    panel = period_panel(client, due)
+    assert "закрыт для дилеров с" in panel
+    assert 'data-testid="period-reopen"' in panel
+    # A second press (a stale page) changes nothing and says so.
+    response = client.post(f"{URL}{due.slug}/close/", follow=True)
+    assert "уже был закрыт" in response.content.decode()
+
+    client.post(f"{URL}{due.slug}/reopen/")
+    period.refresh_from_db()
+    assert not period.is_closed
+    assert period.reopened_by == w["head"]
+    assert "открыт снова" in period_panel(client, due)
+
+
+def test_an_older_quarter_cannot_be_reopened(sales_world, logged_in):
+    w = sales_world
+    older, client = due_quarter().previous(), logged_in(w["head"])
+    panel = period_panel(client, older)
+    assert "только за последние два квартала" in panel
+    assert "period-reopen" not in panel
+    assert "period-close" not in panel
+    response = client.post(f"{URL}{older.slug}/reopen/", follow=True)
+    assert "слишком давний" in response.content.decode()
+    assert not ReportingPeriod.objects.filter(quarter_start=older.start).exists()
+
+
+def test_without_the_permissions_there_are_no_buttons_and_a_post_is_refused(sales_world, logged_in):
+    w = sales_world
+    due, client = due_quarter(), logged_in(w["manager"])
+    panel = period_panel(client, due)
+    assert "period-close" not in panel
+    assert "period-reopen" not in panel
+    assert client.post(f"{URL}{due.slug}/close/").status_code == 403
+    ReportingPeriod.objects.create(quarter_start=due.start, is_closed=True)
+    assert client.post(f"{URL}{due.slug}/reopen/").status_code == 403
+    assert ReportingPeriod.objects.get(quarter_start=due.start).is_closed
+
+
+@pytest.mark.parametrize("slug", ["soon", "2026-9", "2999-1"])
+def test_a_malformed_or_future_quarter_is_not_found(sales_world, logged_in, slug):
+    client = logged_in(sales_world["head"])
+    assert client.post(f"{URL}{slug}/close/").status_code == 404
+    assert not ReportingPeriod.objects.exists()

@@ -48,7 +48,9 @@ class Command(BaseCommand):
                 verbosity=0,
             )
         for po in self.catalogues("en"):
-            # English is the source language: each entry's translation is its msgid.
+            # English is the source language: each entry's translation is its msgid. A fuzzy
+            # guess of msgmerge (a similar older msgid) is emptied first, or msgen keeps it.
+            po.write_text(_unfuzzied(po.read_text(encoding="utf-8")), encoding="utf-8")
             subprocess.run(["msgen", "--no-wrap", str(po), "-o", str(po)], check=True)  # noqa: S603,S607
         self.stdout.write("Catalogues extracted.")
 
@@ -71,3 +73,33 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("Russian catalogue incomplete:\n" + "\n".join(problems))
         self.stdout.write("Russian catalogue complete.")
+
+
+def _unfuzzied(text: str) -> str:
+    """The catalogue with every fuzzy entry but the header made untranslated: no flag, no
+    previous msgid, empty msgstr (msgen then fills it with the msgid)."""
+    blocks = text.split("\n\n")
+    for index, block in enumerate(blocks):
+        lines = block.split("\n")
+        flags = [line for line in lines if line.startswith("#,")]
+        if index == 0 or not any("fuzzy" in line for line in flags):
+            continue
+        kept, in_msgstr = [], False
+        for line in lines:
+            if line.startswith("#|"):
+                continue
+            if line.startswith("#,"):
+                rest = [flag.strip() for flag in line[2:].split(",") if flag.strip() != "fuzzy"]
+                if rest:
+                    kept.append("#, " + ", ".join(rest))
+                continue
+            if line.startswith("msgstr"):
+                kept.append(line.split(" ", 1)[0] + ' ""')
+                in_msgstr = True
+                continue
+            if in_msgstr and line.startswith('"'):
+                continue
+            in_msgstr = False
+            kept.append(line)
+        blocks[index] = "\n".join(kept)
+    return "\n\n".join(blocks)
