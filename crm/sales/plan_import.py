@@ -2,9 +2,8 @@
 
 A plan row names its period (kind and first day), flow, product group and one target:
 
-* an outlet, by its ERP key (or its number in the CRM when it has no ERP key), with its
-  dealer in the dealer column (an outlet's plan names the outlet's dealer too; a row without
-  it is written again on every run, with the same values);
+* an outlet, by its ERP key (or its number in the CRM when it has no ERP key); the plan
+  names the outlet's dealer whatever the dealer column says, so that column may stay empty;
 * a dealer, by its INN (or ERP key);
 * a region, by its code (77) or name;
 * an org unit, by its name (or external code);
@@ -197,7 +196,8 @@ PLANS = registry.register(
             "Rows are matched to existing plans by period, flow, product group and target "
             "(an outlet by its ERP key, a dealer by its INN, a region by its code, an org unit "
             "or a dealer segment by its name). Keep every target column in the file, even "
-            "where it is empty; for an outlet, give its dealer too."
+            "where it is empty; an outlet's plan is its dealer's, so its dealer cell may stay "
+            "empty."
         ),
     )
 )

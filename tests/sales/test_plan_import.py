@@ -122,6 +122,20 @@ def test_a_good_file_creates_a_plan_per_row_and_a_rerun_changes_nothing(world):
     assert Plan.objects.count() == 5
 
 
+def test_an_outlets_row_needs_no_dealer_and_a_rerun_changes_nothing(world):
+    w = world
+    rows = [row("Жидкости", 3, 300, outlet="T-SUB-1"), row("Масла", 5, 500, outlet="T-SUB-1")]
+    job = imported(w["regional"], rows)
+    assert job.status == ImportStatus.DONE, (job.errors, job.message)
+    assert counts(job) == (2, 0, 0)
+    assert set(Plan.objects.values_list("organisation_id", flat=True)) == {w["alpha_sub"].pk}
+    assert counts(imported(w["regional"], rows)) == (0, 0, 2)
+    # Naming the dealer does not change the plan either; a changed figure does.
+    rows = [row("Жидкости", 3, 300, outlet="T-SUB-1", dealer="D-SUB"), rows[1]]
+    rows[1][9] = 6
+    assert counts(imported(w["regional"], rows)) == (0, 1, 1)
+
+
 def test_a_changed_file_updates_the_matching_plans_only(world):
     w = world
     imported(w["regional"], good_rows(w))

@@ -407,15 +407,25 @@ class Run:
             self.outcome.proposed += len(proposed)
         if not changed:
             return []
+        meta = self.model._meta
+        extras = []
         if self.spec.before_save:
-            meta = self.model._meta
             stamps = {f: getattr(obj, meta.get_field(f).attname) for f in self.spec.stamp_fields}
             for extra in self.spec.before_save(obj, set(changed), False, self.now):
                 prior.setdefault(meta.get_field(extra).attname, stamps.get(extra))
-                changed.append(extra)
+                extras.append(extra)
         if not self.clean(number, obj):
             return None
-        return changed, prior
+        # A value the model's clean() derives back is no change (an outlet's plan names the
+        # outlet's dealer, whatever the row's dealer cell says): a re-run stays unchanged.
+        changed = [
+            name
+            for name in changed
+            if getattr(obj, meta.get_field(name).attname) != prior[meta.get_field(name).attname]
+        ]
+        if not changed:
+            return []
+        return changed + extras, prior
 
     def create_one(self, number, values):
         if not self.can_add:
