@@ -5,9 +5,13 @@ optimistic locking on both records); every row that points to the dropped record
 to the survivor; the dropped record is archived, not deleted. Relations are discovered through
 ``_meta``: foreign keys and one-to-ones from any model (django-guardian direct-FK grants
 included), many-to-many through tables, and generic foreign keys (guardian's generic grants).
-A related row that would break a unique constraint by moving (a grant the survivor already has)
-is removed and kept in the log. Everything goes into a ``MergeLog`` so that ``merge_undo`` can
-put it all back, unless one of the two records was edited since.
+A related row that would break a unique constraint by moving is removed and kept in the log
+when it only links (a grant the survivor already has, a segment membership: every column is in
+the unique key) or is declared a duplicate in ``DUPLICATES_REMOVED`` (the same bank account on
+both records). A row that carries data of its own (a dealer's quarterly report, a plan) refuses
+the merge instead, naming the rows: which one is right is the user's call, not ours.
+Everything goes into a ``MergeLog`` so that ``merge_undo`` can put it all back, unless one of
+the two records was edited since.
 """
 
 from dataclasses import dataclass
@@ -27,6 +31,14 @@ from crm.core.merge_models import MergeLog
 # Relations a merge leaves alone on purpose ("app.Model.field" → why). The audit trail's
 # event tables (pghistory) are skipped as a kind: history stays with the record it describes.
 EXCLUDED_RELATIONS: dict[str, str] = {}
+# Models whose rows that clash on moving are the same thing twice: the dropped record's copy is
+# removed (kept in the log for undo) rather than refusing the merge ("app.Model" → why).
+DUPLICATES_REMOVED: dict[str, str] = {
+    "clients.BankAccount": "the same BIK and account on both records is one bank account",
+}
+# Columns a link row may have beside its unique key: the content type of a generic relation.
+_LINK_COLUMNS = {"content_type_id"}
+_NAMED_CLASHES = 5
 
 # Fields never offered for picking: bookkeeping, or set by the merge itself.
 NOT_PICKED = frozenset({"is_archived"})
@@ -160,6 +172,17 @@ def _clashes(relation: Relation, row, survivor_rows, unique_sets) -> bool:
     return False
 
 
+def _removable(relation: Relation, unique_sets) -> bool:
+    """Whether a clashing row may go: a link (nothing but its unique key) or a declared
+    duplicate."""
+    opts = relation.model._meta
+    if opts.label in DUPLICATES_REMOVED:
+        return True
+    keys = {name for names, _condition in unique_sets for name in names}
+    columns = {f.attname for f in opts.concrete_fields if not f.primary_key}
+    return not (columns - keys - _LINK_COLUMNS)
+
+
 def _repoint(relation: Relation, model, survivor, dropped, log: MergeLog) -> None:
     rows = _rows_pointing(relation, model, dropped.pk)
     if relation.model is model:  # a self-relation: the two merged rows stay as they are
@@ -175,6 +198,18 @@ def _repoint(relation: Relation, model, survivor, dropped, log: MergeLog) -> Non
                 moved.append(row.pk)
     else:
         moved = list(rows.order_by("pk").values_list("pk", flat=True))
+    if removed and not _removable(relation, unique_sets):
+        raise MergeError(
+            _(
+                "Both records have %(things)s for the same key: %(rows)s. Remove or change one "
+                "of each pair, then merge again."
+            )
+            % {
+                "things": relation.model._meta.verbose_name_plural,
+                "rows": "; ".join(str(row) for row in removed[:_NAMED_CLASHES])
+                + ("…" if len(removed) > _NAMED_CLASHES else ""),
+            }
+        )
     for row in removed:
         log.removed.append(
             {"model": relation.model._meta.label, "pk": row.pk, "data": _row_data(row)}

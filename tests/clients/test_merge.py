@@ -560,3 +560,29 @@ def test_rows_that_clash_on_an_expression_unique_rule_refuse_the_merge(client, w
     assert theirs.organisation_id == drop.pk
     assert not drop.is_archived
     assert not MergeLog.objects.exists()
+
+
+def test_rows_with_data_of_their_own_that_clash_refuse_the_merge_naming_them(client, world, pair):
+    """Both dealers reported the same quarter: which report is right is the user's call, so the
+    merge is refused, naming the report, and nothing moves or is removed."""
+    from dealers.models import SalesReport
+    from dealers.periods import Quarter
+
+    keep, drop = pair
+    quarter = Quarter.of(date(2026, 7, 1))
+    SalesReport.objects.create(organisation=keep, quarter_start=quarter.start)
+    theirs = SalesReport.objects.create(organisation=drop, quarter_start=quarter.start)
+    other = SalesReport.objects.create(organisation=drop, quarter_start=quarter.previous().start)
+    client.force_login(world["manager"])
+    with translation.override("ru"):
+        response = post_merge(client, keep, drop, name="drop")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "У обеих записей есть квартальные отчёты о продажах с одинаковым ключом" in page
+    assert "III квартал 2026" in page
+    for report in (theirs, other):
+        report.refresh_from_db()
+        assert report.organisation_id == drop.pk
+    drop.refresh_from_db()
+    assert not drop.is_archived
+    assert not MergeLog.objects.exists()
