@@ -10,8 +10,8 @@ def style_fields(form: forms.BaseForm) -> None:
     errors = form._errors or {}
     for name, field in form.fields.items():
         widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+            css = "form-check-input"  # RadioSelect: CheckboxSelectMultiple too, per option
         elif isinstance(widget, forms.Select | forms.SelectMultiple):
             css = "form-select"
         else:
@@ -87,3 +87,20 @@ class OwnerReassignForm(BulkEditForm):
         if owner is None:
             raise forms.ValidationError(_("Choose the manager to assign."))
         return owner
+
+
+class FilterableCheckboxes(forms.CheckboxSelectMultiple):
+    """Many choices as checkboxes in a scrolling box, with a field that narrows the list as
+    one types and the number chosen (static/crm/js/crm.js); the chosen ones come first.
+    For a few hundred to a few thousand options; beyond that, pick from a filtered list."""
+
+    template_name = "core/widgets/filterable_checkboxes.html"
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        return sorted(groups, key=lambda group: not any(o["selected"] for o in group[1]))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["chosen"] = len([item for item in value or () if item not in ("", None)])
+        return context

@@ -29,9 +29,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.catalog.models import ProductGroup
-from crm.clients.models import Organisation
+from crm.clients.models import Organisation, OrganisationKind
 from crm.core import access, generic
-from crm.core.forms import RecordForm
+from crm.core.forms import FilterableCheckboxes, RecordForm
 from crm.core.tables import Column, Table, owner_column
 from crm.sales.access import DEALER_KINDS
 from crm.sales.choices import Flow, PeriodKind
@@ -239,6 +239,16 @@ class SegmentListView(generic.ObjectListView):
         return _("Segment name")
 
 
+def _member_label(organisation) -> str:
+    """A dealer as the segment form lists it: two dealers may share a name."""
+    parts = [organisation.name, organisation.region.name if organisation.region_id else ""]
+    if organisation.kind == OrganisationKind.SUB_DEALER:
+        parts.append(organisation.get_kind_display())
+    if organisation.inn:
+        parts.append(_("INN %(inn)s") % {"inn": organisation.inn})
+    return " · ".join(part for part in parts if part)
+
+
 class SegmentForm(RecordForm):
     """Name, description and member dealers (those the editor may see; members they cannot
     see stay in the segment)."""
@@ -248,7 +258,7 @@ class SegmentForm(RecordForm):
         fields = ["name", "description", "members"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "members": forms.SelectMultiple(attrs={"size": 12}),
+            "members": FilterableCheckboxes,
         }
 
     def __init__(self, *args, user=None, **kwargs):
@@ -258,9 +268,13 @@ class SegmentForm(RecordForm):
             field.queryset = (
                 Organisation.objects.restrict(user)
                 .filter(kind__in=DEALER_KINDS, is_archived=False)
-                .order_by("name")
+                .select_related("region")
+                .order_by("name", "pk")
             )
-            field.help_text = _("Hold Ctrl (⌘ on a Mac) to choose several dealers.")
+            field.label_from_instance = _member_label
+            field.help_text = _(
+                "Tick the dealers of the segment; type a name, INN or region to narrow the list."
+            )
 
     def clean_members(self):
         chosen = list(self.cleaned_data["members"])

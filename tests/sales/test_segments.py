@@ -2,6 +2,7 @@
 dealers' lines (returns included) per flow, with the dealers' own plans beside it; the pages
 follow the access rule."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -215,3 +216,22 @@ def test_a_new_manager_of_a_segment_moves_its_plans_scope(world):
     DealerSegment.objects.filter(pk=w["segment"].pk).update(owner=w["stranger"], org_unit=None)
     plan = Plan.objects.filter(segment=w["segment"]).first()
     assert (plan.owner_id, plan.org_unit_id) == (w["stranger"].pk, None)
+
+
+def test_the_form_lists_the_dealers_as_checkboxes_the_chosen_first(client, world):
+    w = world
+    client.force_login(w["regional"])
+    page = client.get(reverse("sales:dealersegment_edit", args=[w["segment"].pk]))
+    html = page.content.decode()
+    assert "data-filterable" in html
+    boxes = re.findall(r'<input type="checkbox" name="members" value="(\d+)"([^>]*)>', html)
+    values = [int(value) for value, _attrs in boxes]
+    chosen = [int(value) for value, attrs in boxes if "checked" in attrs]
+    members = set(w["segment"].members.values_list("pk", flat=True))
+    assert set(chosen) == members
+    assert values[: len(chosen)] == chosen  # the members first
+    assert w["zulu"].pk not in values  # outside the user's area
+    # Two dealers of one name are told apart by region and INN; a sub-dealer says so.
+    sub = w["alpha_sub"]
+    assert f"{sub.name} · {sub.region.name}" in html
+    assert "Субдилер" in html or "субдилер" in html

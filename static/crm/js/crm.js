@@ -48,6 +48,34 @@
     updateSelection(form);
   });
 
+  // Filterable checkbox lists (crm.core.forms.FilterableCheckboxes): typing narrows the list
+  // (by the option's text, case-insensitive), the count follows the ticks.
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("[data-filter-input]")) { return; }
+    var box = input.closest("[data-filterable]");
+    var query = input.value.trim().toLowerCase();
+    var shown = 0;
+    box.querySelectorAll("[data-filter-item]").forEach(function (item) {
+      var match = !query || item.textContent.toLowerCase().indexOf(query) !== -1;
+      item.classList.toggle("d-none", !match);
+      if (match) { shown += 1; }
+    });
+    box.querySelector("[data-filter-empty]").classList.toggle("d-none", shown > 0);
+  });
+  document.addEventListener("change", function (event) {
+    var box = event.target.closest && event.target.closest("[data-filterable]");
+    if (!box) { return; }
+    box.querySelector("[data-chosen-count]").textContent =
+      box.querySelectorAll("[data-filter-item] input:checked").length;
+  });
+  // Enter in the filter narrows the list; it must not submit the form.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-filter-input]")) {
+      event.preventDefault();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () { applyWidths(document); });
   document.addEventListener("htmx:afterSwap", function (event) { applyWidths(event.detail.elt.parentNode || document); });
 
