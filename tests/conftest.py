@@ -1,5 +1,6 @@
 """The cast of users and shared fixtures: real PostgreSQL, real Redis, headless Chromium."""
 
+import io
 import os
 
 import pytest
@@ -84,6 +85,25 @@ def totp_token(device: TOTPDevice) -> str:
     """The code the user's authenticator app shows right now."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker):
+    """The demo data (seed_demo), seeded once for the module that asks for it and rolled back
+    after its last test: each test's own transaction is a savepoint inside this one, as
+    Django's TestCase.setUpTestData does. Seeding per test cost ~10 s each."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("seed_demo", quiet=True, stdout=io.StringIO())
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded():
-    call_command("seed_demo", quiet=True)
+def seeded(demo_module, db):
+    """The demo data, seeded once for this module (tests/conftest.py)."""
 
 
 def check_organisation(org: Organisation) -> None:

@@ -16,7 +16,9 @@ from crm.accounts.roles import ALL_ROLES, role_label
 from crm.refs import data
 from crm.refs.models import City, FederalDistrict, Region
 
-pytestmark = pytest.mark.django_db
+# The demo is seeded once for the module (tests/conftest.py demo_module); each test runs it
+# again on top, which is also the second run every seed must survive unchanged.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_module")]
 
 # Our apps plus the third-party tables the seed writes to (roles, TOTP devices, beat schedules).
 COUNTED_APPS = {"accounts", "refs", "core", "notifications", "auth", "otp_totp", "pghistory"}
@@ -69,16 +71,20 @@ def test_running_seed_demo_twice_creates_and_changes_nothing():
 
 def test_full_scale_adds_the_benchmark_rows_once(monkeypatch):
     from crm.clients import demo as clients_demo
+    from crm.outlets import demo as outlets_demo
+    from crm.outlets.models import Outlet
 
     sizes = {"organisations": 300, "contacts": 900, "interactions": 300}
     monkeypatch.setattr(clients_demo, "BENCH_SIZES", {**sizes, "bank_accounts": 200, "users": 5})
+    monkeypatch.setattr(outlets_demo, "BENCH_OUTLETS", 700)  # 600,000 in the product
     seed(quiet=True, scale="ci")
-    ci = row_counts()
+    ci, ci_outlets = row_counts(), Outlet.objects.count()
     seed(quiet=True, scale="full")
     full = row_counts()
     assert full["clients.Organisation"] == ci["clients.Organisation"] + 300
     assert full["clients.Contact"] == ci["clients.Contact"] + 900
     assert full["accounts.User"] == ci["accounts.User"] + 5
+    assert Outlet.objects.count() == ci_outlets + 700
     seed(quiet=True, scale="full")
     assert row_counts() == full
 

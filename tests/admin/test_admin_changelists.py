@@ -1,0 +1,47 @@
+"""The admin change lists render with a bounded number of queries over the demo data.
+
+Every test here reads the demo data, seeded once for the module (tests/conftest.py
+demo_module): a test that needs an empty database belongs in test_admin.py.
+"""
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    "accounts_user",
+    "accounts_orgunit",
+    "accounts_position",
+    "refs_country",
+    "refs_federaldistrict",
+    "refs_region",
+    "refs_city",
+    "core_apikey",
+    "core_outboxmessage",
+    "notifications_notification",
+    "notifications_download",
+    "django_celery_beat_periodictask",
+    "axes_accessattempt",
+]
+
+
+@pytest.fixture
+def demo(demo_module, db):
+    """The demo data, seeded once for this module (tests/conftest.py)."""
+
+
+@pytest.mark.parametrize("name", CHANGELISTS)
+def test_changelists_render_with_bounded_queries(
+    client, admin_user, logged_in, demo, name, django_assert_max_num_queries
+):
+    logged_in(admin_user)
+    with django_assert_max_num_queries(25):
+        response = client.get(reverse(f"admin:{name}_changelist"))
+    assert response.status_code == 200
+
+
+def test_the_audit_trail_is_browsable(client, admin_user, logged_in, demo):
+    logged_in(admin_user)
+    response = client.get(reverse("admin:pghistory_events_changelist"))
+    assert response.status_code == 200
