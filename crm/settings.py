@@ -205,8 +205,7 @@ AXES_VERBOSE = False
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-# LOCALE_PATH is overridden only by the catalogue test, which extracts strings into a copy.
-LOCALE_PATHS = [Path(env.str("LOCALE_PATH", default=str(BASE_DIR / "locale")))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

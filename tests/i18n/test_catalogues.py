@@ -12,10 +12,10 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 
 
-def run_manage(*args, env):
+def run_manage(*args, env, cwd=ROOT):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
@@ -24,21 +24,45 @@ def run_manage(*args, env):
     )
 
 
+# What the copy of the source leaves out: environments, build output, caches.
+NOT_COPIED = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "staticfiles", "var", "htmlcov", ".pytest_cache", "media"
+)
+
+
 @pytest.fixture
 def extracted_copy(tmp_path):
-    """A copy of locale/ refreshed from the current code, leaving the tree untouched."""
-    copy = tmp_path / "locale"
-    shutil.copytree(ROOT / "locale", copy)
-    env = {**os.environ, "LOCALE_PATH": str(copy), "DJANGO_SETTINGS_MODULE": "crm.settings"}
-    result = run_manage("translations", "extract", env=env)
+    """A copy of the source with its catalogues refreshed from its code, leaving the tree
+    untouched. (makemessages writes into the locale/ of the directory it runs in, whatever
+    LOCALE_PATHS says, so the extraction runs in the copy.)"""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"}
+    result = run_manage("translations", "extract", env=env, cwd=copy)
     assert result.returncode == 0, result.stderr
     return copy, env
 
 
 def test_every_string_in_the_code_has_a_russian_translation(extracted_copy):
-    _, env = extracted_copy
-    result = run_manage("translations", "check", env=env)
+    copy, env = extracted_copy
+    result = run_manage("translations", "check", env=env, cwd=copy)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_check_fails_on_a_new_string_without_a_translation(tmp_path):
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
+    module = copy / "crm" / "core" / "untranslated_probe.py"
+    module.write_text(
+        "from django.utils.translation import gettext_lazy\n\n"
+        'PROBE = gettext_lazy("A string nobody has translated yet")\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"}
+    assert run_manage("translations", "extract", env=env, cwd=copy).returncode == 0
+    result = run_manage("translations", "check", env=env, cwd=copy)
+    assert result.returncode != 0
+    assert "A string nobody has translated yet" in result.stdout + result.stderr
 
 
 def test_the_committed_russian_catalogue_has_no_fuzzy_or_empty_entry():
