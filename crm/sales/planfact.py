@@ -24,7 +24,7 @@ from crm.core.models import ExportStatus
 from crm.sales import planfact_table as tables
 from crm.sales.choices import Flow, Level
 from crm.sales.models import SalesMonth
-from crm.sales.planfact_cut import Cut, read_cut
+from crm.sales.planfact_cut import AMOUNT, BOTH, QUANTITY, Cut, read_cut
 from crm.sales.planfact_periods import offered
 from crm.sales.selectors import plan_vs_fact_table
 
@@ -53,7 +53,7 @@ class PlanFactView(StaffReportMixin, ScopedView):
         exporting_file = request.GET.get("export") == "xlsx"
         limit = settings.EXPORT_ASYNC_THRESHOLD if exporting_file else PAGE_ROWS
         table = plan_vs_fact_table(request.user, limit=limit, **cut.selector_filters())
-        shown = tables.measures(request.user, table, cut.level)
+        shown = tables.in_units(tables.measures(request.user, table, cut.level), cut.units)
         if exporting_file:
             return self.export(cut, table, shown)
         return render(request, self.template_name, self.context(cut, table, shown))
@@ -73,6 +73,14 @@ class PlanFactView(StaffReportMixin, ScopedView):
             "crumbs": _crumbs(cut, base),
             "flows": [(value, label, cut.query(flow=value)) for value, label in Flow.choices],
             "levels": [(level, Level(level).label, cut.query(level=level)) for level in LEVELS],
+            "units": [
+                (value, label, cut.query(units=value))
+                for value, label in (
+                    (AMOUNT, _("Roubles")),
+                    (QUANTITY, _("Quantity")),
+                    (BOTH, _("Both")),
+                )
+            ],
             "periods": offered(timezone.localdate(), cut.period),
             "previous_url": base + cut.query(period=cut.period.previous().slug),
             "next_url": base + cut.query(period=cut.period.next().slug),

@@ -26,6 +26,9 @@ from crm.sales.planfact_periods import ReportPeriod
 DEFAULT_FLOW = Flow.SELL_IN
 DEFAULT_LEVEL = Level.REGION
 FILTERS = ("region", "organisation", "outlet", "product_group")
+# Which figures the columns show: roubles (the default), quantities, or both.
+AMOUNT, QUANTITY, BOTH = "amount", "quantity", "both"
+UNITS = (AMOUNT, QUANTITY, BOTH)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Cut:
     organisation: Organisation | None = None
     outlet: Outlet | None = None
     product_group: ProductGroup | None = None
+    units: str = AMOUNT
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def params(self) -> dict[str, str]:
@@ -48,6 +52,8 @@ class Cut:
             obj = getattr(self, name)
             if obj is not None:
                 params[name] = str(obj.pk)
+        if self.units != AMOUNT:
+            params["units"] = self.units
         return params
 
     def query(self, **changes) -> str:
@@ -103,7 +109,10 @@ def read_cut(request) -> Cut:
     if level == Level.OUTLET and not (found["region"] or found["organisation"]):
         problems.append(_("Outlets are shown for one region or one dealer: choose one first."))
         level = Level.DEALER
-    return Cut(period=period, flow=flow, level=level, problems=tuple(problems), **found)
+    units = data.get("units") if data.get("units") in UNITS else AMOUNT
+    return Cut(
+        period=period, flow=flow, level=level, units=units, problems=tuple(problems), **found
+    )
 
 
 def _object(user, name: str, raw: str | None):

@@ -73,6 +73,14 @@ def measures(user, table: PlanFactTable, level: str) -> list[Measure]:
     return found
 
 
+def in_units(shown: list[Measure], units: str) -> list[Measure]:
+    """The measures of the units asked for (amounts, quantities or both). Where a field
+    policy hides the sales amounts from the user, the quantities are shown with the rest."""
+    if units == "both" or (units == "amount" and "fact_amount" not in {m.attr for m in shown}):
+        return shown
+    return [m for m in shown if m.attr.endswith(units)]
+
+
 def first_column(level: str) -> str:
     return {
         Level.REGION: _("Region"),

@@ -272,3 +272,25 @@ def test_report_periods_parse_name_and_step():
     for bad in ("2026-Q5", "2026-00", "26", "", "2026-1"):
         with pytest.raises(ValueError, match="Not a"):
             ReportPeriod.from_slug(bad)
+
+
+def test_roubles_by_default_quantities_or_both_on_request_and_in_the_file(world, logged_in):
+    w = world
+    grant(w["regional"], "export_salesline")
+    client = logged_in(w["regional"])
+    for units, expected in (
+        (None, {"amount"}),
+        ("quantity", {"quantity"}),
+        ("both", {"amount", "quantity"}),
+        ("nonsense", {"amount"}),
+    ):
+        params = {**Q1, **({"units": units} if units else {})}
+        context = client.get(URL, params).context
+        attrs = [m.attr for m in context["measures"]]
+        assert {attr.rsplit("_", 1)[1] for attr in attrs} == expected, units
+        sheet = workbook(client.get(URL, {**params, "export": "xlsx"}))
+        assert sheet[0][1:] == [m.label for m in context["measures"]]
+    # The choice survives the links to another level or period.
+    context = client.get(URL, {**Q1, "units": "both"}).context
+    assert all("units=both" in query for _value, _label, query in context["levels"])
+    assert "units=both" in context["next_url"]
