@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from crm.accounts.scopes import DEALER_ROLES
 from crm.catalog.models import ProductGroup
 from crm.clients.models import Organisation, OrganisationKind
+from crm.core import access
 from crm.outlets.models import Outlet, OutletStatus
 from crm.sales.choices import Flow, Level
-from crm.sales.models import SalesLine
+from crm.sales.models import Plan, SalesLine
 from crm.sales.selectors import plan_vs_fact
 from dealers.models import (
     DealerMembership,
@@ -430,6 +431,14 @@ def _shown(row) -> PlanFact:
     if not plan_a and not plan_q and row.children_plan_amount is not None:
         plan_q, plan_a = row.children_plan_quantity, row.children_plan_amount
     return PlanFact(row.key, row.name, plan_q, plan_a, row.fact_quantity, row.fact_amount)
+
+
+def sees_plans(user) -> bool:
+    """Whether plan figures reach the user at all: the plans' permission and a field policy
+    that shows their quantity or amount (sub-dealers get neither by default)."""
+    if not user.has_perm("sales.view_plan"):
+        return False
+    return not {"quantity", "amount"} <= set(access.hidden_fields(user, Plan))
 
 
 def plan_fact(user, quarter: Quarter, level: str, **filters) -> list[PlanFact]:

@@ -51,7 +51,11 @@ class CabinetView(ScopedView):
         return self.cabinet.organisation
 
     def render(self, template: str, context: dict, status: int = 200):
-        context = {"cabinet": self.cabinet, **context}
+        context = {
+            "cabinet": self.cabinet,
+            "sees_plans": selectors.sees_plans(self.request.user),
+            **context,
+        }
         return render(self.request, f"dealers/{template}", context, status=status)
 
 

@@ -149,6 +149,12 @@ def test_the_dealer_sees_its_sub_dealers_sales_and_the_sub_dealer_only_its_own(
     assert [row.name for row in sub_home.context["by_outlet"]] == ["Суб-Точка"]
     assert "sub_dealers" not in sub_home.context
     assert 'data-testid="record-sale"' in sub_home.content.decode()
+    # Plans do not reach sub-dealers: no plan or completion column, no plan in the legend.
+    assert dealer_home.context["sees_plans"]
+    assert "План, ₽" in dealer_home.content.decode()
+    assert not sub_home.context["sees_plans"]
+    assert "План, ₽" not in sub_home.content.decode()
+    assert "Выполнение" not in sub_home.content.decode()
 
 
 # --- the report: prefill --------------------------------------------------------------------------
