@@ -200,8 +200,8 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
 
     from bench.scenarios_clients import login
     from crm.accounts.models import User
+    from crm.core.periods import Quarter
     from dealers.demo import DEALER_USER
-    from dealers.periods import Quarter
 
     key = "full" if scale == runner.TARGET_SCALE and not smoke else "ci"
     began = time.perf_counter()

@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from crm.core import sanity
-from dealers import formatting
+from crm.core import formatting, sanity
 from dealers.models import SalesReport, SalesReportCell
 
 FACTOR = Decimal(3)

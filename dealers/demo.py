@@ -19,12 +19,12 @@ from crm.accounts.models import User
 from crm.catalog.models import Product
 from crm.clients.demo.data import CI_PREFIX
 from crm.clients.models import Organisation, OrganisationKind
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet, OutletStatus
 from crm.sales.choices import Flow, PeriodKind
 from crm.sales.models import Plan
 from dealers import policies, services
 from dealers.models import DealerMembership, SaleEntry, SalesReport
-from dealers.periods import Quarter
 from dealers.selectors import GroupTree
 
 DEALER_USER, SUB_DEALER_USER = "dealer", "subdealer"

@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import formatting
 from crm.core.forms import StyledFormMixin
-from dealers import formatting
-from dealers.periods import Quarter
+from crm.core.periods import Quarter
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 EMPTY_CELLS = _("Fill in every cell: enter 0 where there were no sales.")

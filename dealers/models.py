@@ -20,7 +20,7 @@ from crm.clients.models import OrganisationKind
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
 from crm.core.models import VersionedModel
-from dealers.periods import Quarter
+from crm.core.periods import Quarter
 
 DEALER_KINDS = (OrganisationKind.DEALER, OrganisationKind.SUB_DEALER)
 QUARTER_STARTS = Q(quarter_start__day=1, quarter_start__month__in=[1, 4, 7, 10])

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from crm.core.audit import audit_context
 from crm.core.choices import Channel, Source
+from crm.core.periods import Quarter
 from crm.core.records import RecordError, access_denied
 from dealers import notify, selectors
 from dealers.models import ReportingPeriod
-from dealers.periods import Quarter
 
 DEFAULT_CLOSE_DAY = 15
 

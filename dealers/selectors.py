@@ -20,6 +20,7 @@ from crm.accounts.scopes import DEALER_ROLES
 from crm.catalog.models import ProductGroup
 from crm.clients.models import Organisation, OrganisationKind
 from crm.core import access
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet, OutletStatus
 from crm.sales.choices import Flow, Level
 from crm.sales.models import Plan, SalesLine
@@ -32,7 +33,6 @@ from dealers.models import (
     SalesReport,
     SalesReportCell,
 )
-from dealers.periods import Quarter
 
 ZERO = Decimal(0)
 

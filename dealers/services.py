@@ -17,14 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.clients.models import OrganisationKind
+from crm.core import formatting
 from crm.core.choices import Channel, Source
+from crm.core.periods import Quarter
 from crm.core.records import FieldChange, RecordError, StaleRecord
 from crm.outlets.models import Outlet
 from crm.sales.choices import Flow
 from crm.sales.services import LineData, record_lines, remove_lines
-from dealers import formatting, selectors
+from dealers import selectors
 from dealers.models import ReportingPeriod, SaleEntry, SalesReport, SalesReportCell
-from dealers.periods import Quarter
 
 ZERO = Decimal(0)
 # (outlet id or None, top-level product group id) → (quantity, amount)

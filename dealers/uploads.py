@@ -332,7 +332,7 @@ def upload_record(actor, *, organisation, quarter, filename: str, read: ReadRepo
 def upload_submit(actor, upload: ReportUpload):
     """Submit a kept upload as the quarter's report (``report_submit``, stale and closed
     quarters refused as for the form); marks the upload sent."""
-    from dealers.periods import Quarter
+    from crm.core.periods import Quarter
 
     with (
         transaction.atomic(),

@@ -16,13 +16,13 @@ from crm.catalog.models import Product
 from crm.core import access, records, sanity
 from crm.core.audit import audit_context_add
 from crm.core.generic import ScopedView
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet
 from crm.sales.choices import Level
 from crm.sales.models import SalesLine, SalesMonthOutlet
 from dealers import selectors, services
 from dealers.forms import EntryForm, ReportForm
 from dealers.models import SaleEntry, SalesReport
-from dealers.periods import Quarter
 
 OUTLET_FIELDS = ("name", "dealer", "status", "format", "address", "region", "phone")
 

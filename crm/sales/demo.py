@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from crm.clients.models import Organisation, OrganisationKind
-from dealers.periods import Quarter
+from crm.core.periods import Quarter
 
 from .choices import PeriodKind
 from .models import Plan, SalesMonth

@@ -21,13 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from crm.clients.models import Organisation, OrganisationKind, OrganisationStatus
+from crm.core import formatting
+from crm.core.periods import Quarter
 from crm.notifications import events
 from crm.notifications.models import Delivery, Notification
 from crm.notifications.services import notify
 from crm.sales.choices import Flow, Level
 from crm.sales.selectors import dealers_not_reported, due_quarter, plan_vs_fact_table
-from dealers import formatting
-from dealers.periods import Quarter
 
 DIGEST = events.register(
     events.EventType(

@@ -17,13 +17,13 @@ from crm.clients.filtersets import OrganisationFilterSet
 from crm.clients.models import Organisation
 from crm.clients.views import OrganisationListView
 from crm.core.generic import ScopedView
+from crm.core.periods import Quarter
 from crm.core.records import RecordError
 from crm.core.tables import Column, Table, owner_column
 from crm.sales.planfact import StaffReportMixin
 from crm.sales.selectors import dealers_not_reported, due_quarter
 from dealers import periodclose
 from dealers.models import ReportingPeriod
-from dealers.periods import Quarter
 
 QUARTERS_OFFERED = 8
 REPORT_PERMISSION = "dealers.view_salesreport"

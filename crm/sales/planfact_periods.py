@@ -9,8 +9,8 @@ from datetime import date
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from crm.core.periods import Quarter
 from crm.sales.choices import PeriodKind
-from dealers.periods import Quarter
 
 _SLUG = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>\d{2})|Q(?P<quarter>[1-4])))?$")
 MONTHS_OFFERED, QUARTERS_OFFERED, YEARS_OFFERED = 12, 8, 3

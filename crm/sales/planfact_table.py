@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.catalog.models import ProductGroup
+from crm.core import formatting
 from crm.sales.choices import Level
 from crm.sales.planfact_cut import Cut
 from crm.sales.selectors import PlanFactRow, PlanFactTable
-from dealers import formatting
 
 MONEY, NUMBER, PERCENT = "money", "number", "percent"
 FORMATS = {MONEY: formatting.money, NUMBER: formatting.number, PERCENT: formatting.percent}

@@ -30,14 +30,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.catalog.models import ProductGroup
-from crm.core import access, records
+from crm.core import access, formatting, records
 from crm.core.generic import ScopedView
 from crm.core.imports.engine import fields_update
 from crm.core.imports.widgets import parse_number
 from crm.sales.access import TARGET_MODELS, plan_targets
 from crm.sales.choices import Flow, PeriodKind
 from crm.sales.models import Plan
-from dealers import formatting
 
 LEVELS = {
     "dealer": gettext_lazy("Dealers"),

@@ -481,7 +481,7 @@ def _add_month(month: date) -> date:
 
 def due_quarter(day: date | None = None):
     """The last quarter dealers owe a report for: the one before the current quarter."""
-    from dealers.periods import Quarter
+    from crm.core.periods import Quarter
 
     return Quarter.of(day or timezone.localdate()).previous()
 

@@ -2,9 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import formatting
 from crm.core.tables import Column, Table, owner_column
 from crm.stock.models import StockBalance
-from dealers import formatting
 
 
 class StockBalanceTable(Table):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from dealers import formatting
+from crm.core import formatting
 
 register = template.Library()
 

@@ -565,8 +565,8 @@ def test_rows_that_clash_on_an_expression_unique_rule_refuse_the_merge(client, w
 def test_rows_with_data_of_their_own_that_clash_refuse_the_merge_naming_them(client, world, pair):
     """Both dealers reported the same quarter: which report is right is the user's call, so the
     merge is refused, naming the report, and nothing moves or is removed."""
+    from crm.core.periods import Quarter
     from dealers.models import SalesReport
-    from dealers.periods import Quarter
 
     keep, drop = pair
     quarter = Quarter.of(date(2026, 7, 1))

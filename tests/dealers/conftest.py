@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from crm.core.periods import Quarter
 from crm.sales.models import SalesLine
 from dealers.models import DealerMembership, ReportingPeriod, SaleEntry
-from dealers.periods import Quarter
 from dealers.policies import grant_default_field_policies
 from dealers.selectors import today
 from tests.factories import UserFactory

@@ -12,12 +12,12 @@ from django.utils.html import escape
 
 from crm.accounts.scopes import scope_of
 from crm.core import sanity
+from crm.core.periods import Quarter
 from crm.sales.choices import Flow, Level
 from crm.sales.models import SalesLine
 from crm.sales.selectors import plan_vs_fact
 from dealers import forms, selectors, services
 from dealers.models import DealerMembership, SaleEntry, SalesReport
-from dealers.periods import Quarter
 from tests.dealers.conftest import (
     close,
     dealer_lines,

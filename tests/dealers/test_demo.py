@@ -10,10 +10,10 @@ from django.core.management import call_command
 from crm.accounts.models import User
 from crm.accounts.scopes import scope_of
 from crm.clients.models import OrganisationKind
+from crm.core.periods import Quarter
 from crm.sales.models import Plan, SalesLine
 from dealers import selectors
 from dealers.models import DealerMembership, SaleEntry, SalesReport
-from dealers.periods import Quarter
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from playwright.sync_api import expect
 from crm.accounts.signals import grant_default_permissions
 from crm.clients.models import Organisation, OrganisationKind, OrganisationStatus
 from crm.core.models import OutboxMessage
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet
 from dealers import invitations, tasks
 from dealers.models import DealerMembership
-from dealers.periods import Quarter
 from dealers.policies import ensure_outlet_proposal_rule, grant_default_field_policies
 from dealers.selectors import today
 from tests.e2e.conftest import csp_errors, log_in, run_axe  # noqa: F401  (fixture)

@@ -12,12 +12,12 @@ from playwright.sync_api import expect
 
 from crm.accounts.signals import grant_default_permissions
 from crm.clients.models import Organisation, OrganisationKind, OrganisationStatus
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet
 from crm.sales.choices import Flow, Level
 from crm.sales.models import SalesLine
 from crm.sales.selectors import plan_vs_fact
 from dealers.models import DealerMembership, ReportingPeriod, SaleEntry, SalesReport
-from dealers.periods import Quarter
 from dealers.policies import grant_default_field_policies
 from dealers.selectors import today
 from tests.e2e.conftest import csp_errors, log_in, run_axe  # noqa: F401  (fixture)

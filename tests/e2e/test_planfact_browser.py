@@ -18,9 +18,9 @@ from playwright.sync_api import expect
 
 from crm.accounts.models import OrgUnitKind
 from crm.core.choices import Channel, Source
+from crm.core.periods import ROMAN, Quarter
 from crm.sales import services
 from crm.sales.choices import Flow, PeriodKind
-from dealers.periods import ROMAN, Quarter
 from tests.e2e.conftest import log_in, run_axe
 from tests.factories import OrgUnitFactory, PositionFactory, RegionFactory, UserFactory
 from tests.sales.conftest import line

@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from crm.core.choices import Channel, Source
 from crm.core.models import OutboxMessage
+from crm.core.periods import Quarter
 from crm.notifications import tasks as notification_tasks
 from crm.notifications.models import Delivery, Notification, NotificationPreference
 from crm.sales import digest, schedules, services, tasks
 from crm.sales.choices import Flow, PeriodKind
 from crm.sales.selectors import due_quarter
 from dealers.models import SalesReport
-from dealers.periods import Quarter
 from tests.sales.conftest import line
 from tests.sales.factories import PlanFactory
 

@@ -19,6 +19,7 @@ from django.urls import resolve
 
 from crm.approvals.models import ChangeRequest
 from crm.core.imports.models import ImportJob
+from crm.core.periods import Quarter
 from crm.outlets.models import Outlet
 from crm.sales.models import SalesLine
 from crm.stock.models import DealerWarehouse, StockBalance
@@ -31,7 +32,6 @@ from dealers.models import (
     SaleEntry,
     SalesReport,
 )
-from dealers.periods import Quarter
 from dealers.views import CabinetView
 from tests.factories import UserFactory
 from tests.sales.conftest import sales_world  # noqa: F401  (the fixture)

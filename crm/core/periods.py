@@ -1,4 +1,4 @@
-"""Calendar quarters, the period dealers report: "IV квартал 2026", its first and last days."""
+"""Calendar quarters: "IV квартал 2026", their first and last days (dealers report by them)."""
 
 from dataclasses import dataclass
 from datetime import date
