@@ -181,7 +181,7 @@ class PeriodReopenView(_PeriodActionView):
     action = "reopen"
 
     def apply(self, user, quarter: Quarter) -> bool:
-        period = ReportingPeriod.objects.filter(quarter_start=quarter.start).first()
+        period = self.scoped("view").filter(quarter_start=quarter.start).first()
         return periodclose.period_reopen(
             user, period or ReportingPeriod(quarter_start=quarter.start)
         )

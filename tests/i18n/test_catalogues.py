@@ -76,17 +76,21 @@ def test_russian_plural_forms_are_declared():
     assert "Plural-Forms: nplurals=4;" in header or "Plural-Forms: nplurals=3;" in header
 
 
-def test_a_fuzzy_guess_in_the_english_catalogue_is_emptied_for_msgen_but_not_the_header():
-    from crm.core.management.commands.translations import _unfuzzied
-
-    text = (
-        '#, fuzzy\nmsgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        '#: crm/core/navigation.py\n#, fuzzy, python-format\n#| msgid "sales plans"\n'
-        'msgid "Sales plans"\nmsgstr "sales plans"\n\n'
-        'msgid "Kept"\nmsgstr "Kept"\n'
-    )
-    assert _unfuzzied(text) == (
-        '#, fuzzy\nmsgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        '#: crm/core/navigation.py\n#, python-format\nmsgid "Sales plans"\nmsgstr ""\n\n'
-        'msgid "Kept"\nmsgstr "Kept"\n'
-    )
+def test_a_changed_string_gets_no_fuzzy_guess_in_either_catalogue(tmp_path):
+    """A string close to one already translated arrives empty, not with the old string's
+    translation marked fuzzy: English then takes its msgid, Russian needs a translation."""
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=NOT_COPIED)
+    template = copy / "crm/sales/templates/sales/planfact/not_reported.html"
+    text = template.read_text(encoding="utf-8")
+    assert "Reopen the quarter" in text
+    template.write_text(text.replace("Reopen the quarter", "Reopen the quarter at once"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings"}
+    assert run_manage("translations", "extract", env=env, cwd=copy).returncode == 0
+    english = (copy / "locale/en/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    russian = (copy / "locale/ru/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    assert 'msgid "Reopen the quarter at once"\nmsgstr "Reopen the quarter at once"' in english
+    assert "charset=UTF-8" in english  # the header survives
+    entry = russian[russian.index('msgid "Reopen the quarter at once"') :].split("\n\n")[0]
+    assert 'msgstr ""' in entry
+    assert "#, fuzzy" not in russian

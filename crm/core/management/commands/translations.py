@@ -12,10 +12,19 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.core.management.commands import makemessages
 
 IGNORE = [".venv/*", "node_modules/*", "staticfiles/*", "var/*", "tests/*", "bench/*", "docs/*"]
 LANGUAGES = ["ru", "en"]
 DOMAINS = ["django", "djangojs"]
+
+
+class MakeMessages(makemessages.Command):
+    """makemessages without msgmerge's fuzzy guesses: a new or changed string arrives empty.
+    A guess (a similar older msgid's translation) is worse than nothing in both catalogues:
+    ``msgen`` leaves it in the English one, and the Russian one needs a real translation."""
+
+    msgmerge_options = [*makemessages.Command.msgmerge_options, "--no-fuzzy-matching"]
 
 
 class Command(BaseCommand):
@@ -39,7 +48,7 @@ class Command(BaseCommand):
     def extract(self):
         for domain in DOMAINS:
             call_command(
-                "makemessages",
+                MakeMessages(),
                 locale=LANGUAGES,
                 domain=domain,
                 ignore_patterns=IGNORE,
@@ -48,9 +57,7 @@ class Command(BaseCommand):
                 verbosity=0,
             )
         for po in self.catalogues("en"):
-            # English is the source language: each entry's translation is its msgid. A fuzzy
-            # guess of msgmerge (a similar older msgid) is emptied first, or msgen keeps it.
-            po.write_text(_unfuzzied(po.read_text(encoding="utf-8")), encoding="utf-8")
+            # English is the source language: each entry's translation is its msgid.
             subprocess.run(["msgen", "--no-wrap", str(po), "-o", str(po)], check=True)  # noqa: S603,S607
         self.stdout.write("Catalogues extracted.")
 
@@ -73,33 +80,3 @@ class Command(BaseCommand):
         if problems:
             raise CommandError("Russian catalogue incomplete:\n" + "\n".join(problems))
         self.stdout.write("Russian catalogue complete.")
-
-
-def _unfuzzied(text: str) -> str:
-    """The catalogue with every fuzzy entry but the header made untranslated: no flag, no
-    previous msgid, empty msgstr (msgen then fills it with the msgid)."""
-    blocks = text.split("\n\n")
-    for index, block in enumerate(blocks):
-        lines = block.split("\n")
-        flags = [line for line in lines if line.startswith("#,")]
-        if index == 0 or not any("fuzzy" in line for line in flags):
-            continue
-        kept, in_msgstr = [], False
-        for line in lines:
-            if line.startswith("#|"):
-                continue
-            if line.startswith("#,"):
-                rest = [flag.strip() for flag in line[2:].split(",") if flag.strip() != "fuzzy"]
-                if rest:
-                    kept.append("#, " + ", ".join(rest))
-                continue
-            if line.startswith("msgstr"):
-                kept.append(line.split(" ", 1)[0] + ' ""')
-                in_msgstr = True
-                continue
-            if in_msgstr and line.startswith('"'):
-                continue
-            in_msgstr = False
-            kept.append(line)
-        blocks[index] = "\n".join(kept)
-    return "\n\n".join(blocks)
