@@ -26,8 +26,9 @@ PAGE_TARGET_MS = 200
 PAGE_RATIO = 2.0
 CABINET_TARGET_MS = 50
 PAGE_QUERY_CEILING = 16
-# session, user, scope, permissions; three plan-vs-fact cuts of 3-4 each; names, periods, reports
-CABINET_QUERY_CEILING = 18
+# session, user, scope, permissions; the network's facts and its two kinds of plans, the group
+# tree, outlet and organisation names (crm.sales.selectors.NetworkSums); periods, reports
+CABINET_QUERY_CEILING = 13
 
 
 def _ledger_size() -> int:

@@ -24,7 +24,7 @@ from crm.core.periods import Quarter
 from crm.outlets.models import Outlet, OutletStatus
 from crm.sales.choices import Flow, Level
 from crm.sales.models import Plan, SalesLine
-from crm.sales.selectors import plan_vs_fact
+from crm.sales.selectors import NetworkSums, plan_vs_fact
 from dealers.models import (
     DealerMembership,
     ReportingPeriod,
@@ -452,6 +452,64 @@ def plan_fact(user, quarter: Quarter, level: str, **filters) -> list[PlanFact]:
         **filters,
     )
     return [_shown(row) for row in rows]
+
+
+# The home page's outlet and sub-dealer tables show this many rows, the largest by sales,
+# until the user asks for all of them.
+HOME_ROWS = 15
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Rows of one home table: the largest ``rows`` of ``count``."""
+
+    rows: list[PlanFact]
+    count: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.count > len(self.rows)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home page's plan vs fact: the organisation's product groups and outlets; a
+    dealer's sub-dealers too."""
+
+    by_group: list[PlanFact]
+    by_outlet: Shown
+    sub_dealers: Shown | None
+
+
+def home(user, organisation, quarter: Quarter, *, with_network: bool, everything=False) -> Home:
+    """Sell-out plan vs fact of the quarter for the cabinet's home, read once for its three
+    tables (crm.sales.selectors.NetworkSums). The outlets and sub-dealers are the
+    ``HOME_ROWS`` largest unless ``everything``."""
+    limit = None if everything else HOME_ROWS
+    network = NetworkSums(
+        user,
+        period_start=quarter.start,
+        period_end=quarter.end,
+        flow=Flow.SELL_OUT,
+        **({"dealer": organisation.pk} if with_network else {"organisation": organisation.pk}),
+    )
+    by_group = network.table(Level.PRODUCT_GROUP, organisation=organisation.pk)
+    outlets = network.table(Level.OUTLET, organisation=organisation.pk, limit=limit)
+    sub_dealers = None
+    if with_network:
+        table = network.table(Level.DEALER, without=organisation.pk, limit=limit)
+        sub_dealers = Shown([_shown(row) for row in table.rows], table.count)
+    return Home(
+        by_group=[_shown(row) for row in by_group.rows],
+        by_outlet=Shown([_shown(row) for row in outlets.rows], outlets.count),
+        sub_dealers=sub_dealers,
+    )
 
 
 @dataclass(frozen=True)

@@ -79,24 +79,23 @@ class CabinetHomeView(CabinetView):
             return self.render("unlinked.html", {}, status=200)
         user, organisation = request.user, self.organisation
         quarter = _quarter_from(request, Quarter.of(selectors.today()))
-        by_group = selectors.plan_fact(
-            user, quarter, Level.PRODUCT_GROUP, organisation=organisation.pk
+        everything = request.GET.get("rows") == "all"
+        figures = selectors.home(
+            user, organisation, quarter, with_network=self.cabinet.is_dealer, everything=everything
         )
         context = {
             "quarter": quarter,
             "previous": quarter.previous(),
             "next": quarter.next() if quarter < Quarter.of(selectors.today()) else None,
-            "by_group": by_group,
-            "bars": selectors.chart(by_group),
-            "by_outlet": selectors.plan_fact(
-                user, quarter, Level.OUTLET, organisation=organisation.pk
-            ),
+            "everything": everything,
+            "by_group": figures.by_group,
+            "bars": selectors.chart(figures.by_group),
+            "by_outlet": figures.by_outlet,
         }
         if self.cabinet.is_dealer:
-            network = selectors.plan_fact(user, quarter, Level.DEALER, dealer=organisation.pk)
             due = selectors.reports_due(user, organisation)
             context.update(
-                sub_dealers=[row for row in network if row.key != organisation.pk],
+                sub_dealers=figures.sub_dealers,
                 due=due,
                 next_report=selectors.next_report(due),
             )

@@ -12,7 +12,9 @@ from django.utils.html import escape
 
 from crm.accounts.scopes import scope_of
 from crm.core import sanity
+from crm.core.choices import Channel, Source
 from crm.core.periods import Quarter
+from crm.sales import services as sales_services
 from crm.sales.choices import Flow, Level
 from crm.sales.models import SalesLine
 from crm.sales.selectors import plan_vs_fact
@@ -26,7 +28,8 @@ from tests.dealers.conftest import (
     grid_data,
     report_url,
 )
-from tests.sales.factories import PlanFactory
+from tests.sales.conftest import line
+from tests.sales.factories import OutletFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +124,30 @@ def test_the_home_page_shows_the_quarters_plan_vs_fact_of_the_own_organisation(
     assert "999" not in html
     assert "<svg" in html  # the chart
     assert 'data-testid="report-due"' in html
+
+
+def test_the_home_page_shows_the_largest_outlets_and_all_on_request(
+    cabinet_world, logged_in, monkeypatch
+):
+    w = cabinet_world
+    monkeypatch.setattr(selectors, "HOME_ROWS", 1)
+    second = OutletFactory(dealer=w["alpha"], name="Альфа-Вторая")
+    sold = [
+        line(f"big-{n}", flow=Flow.SELL_OUT, seller_id=w["alpha"].pk, outlet_id=outlet.pk,
+             product_id=w["oil"].pk, date=selectors.today(), quantity=1, amount=amount)
+        for n, (outlet, amount) in enumerate(((w["alpha_outlet"], 900), (second, 2500)))
+    ]  # fmt: skip
+    sales_services.record_lines(sold, source=Source.DEALER, channel=Channel.WEB)
+    client = logged_in(w["dealer"])
+    home = client.get(reverse("dealers:home"))
+    assert [row.name for row in home.context["by_outlet"]] == ["Альфа-Вторая"]
+    assert home.context["by_outlet"].count == 2
+    html = home.content.decode()
+    assert 'data-testid="more-rows"' in html
+    assert "rows=all" in html
+    everything = client.get(reverse("dealers:home"), {"rows": "all"})
+    assert [row.name for row in everything.context["by_outlet"]] == ["Альфа-Вторая", "Альфа-Точка"]
+    assert 'data-testid="more-rows"' not in everything.content.decode()
 
 
 def test_the_dealer_sees_its_sub_dealers_sales_and_the_sub_dealer_only_its_own(

@@ -29,7 +29,7 @@ from crm.core.choices import Channel, Source
 from crm.sales import services
 from crm.sales.choices import Flow, Level, PeriodKind
 from crm.sales.models import SalesLine
-from crm.sales.selectors import plan_vs_fact
+from crm.sales.selectors import NetworkSums, plan_vs_fact, plan_vs_fact_table
 from tests.sales.conftest import acting_for, line, may_view_sales, without_sales_permissions
 from tests.sales.factories import PlanFactory
 
@@ -285,3 +285,65 @@ def test_the_report_reads_only_the_sums_and_plans(plans, django_assert_max_num_q
         plan_vs_fact(w["head"], **Q1, flow=Flow.SELL_OUT, level=Level.REGION)
     sql = " ".join(query["sql"] for query in captured.captured_queries)
     assert "sales_salesline" not in sql
+
+
+def network_table(user, level, *, flow=Flow.SELL_OUT, network, **narrow):
+    sums = NetworkSums(user, **Q1, flow=flow, **network)
+    return sums.table(level, **narrow)
+
+
+@pytest.mark.parametrize("who", ["head", "manager", "dealer"])
+def test_a_networks_tables_equal_plan_vs_fact_for_the_same_cut(plans, who):
+    """The cabinet's home reads a dealer's network once (NetworkSums) for three tables; each
+    must be the table plan_vs_fact_table gives for the same cut, rows, totals and counts."""
+    w = plans
+    user = w[who]
+    if who == "dealer":
+        readable = Group.objects.get(name="dealer")
+        FieldPolicy.objects.create(
+            role=readable, model="sales.salesline", field="amount", access=FieldAccess.READ_ONLY
+        )
+        may_view_sales(user)
+        user = acting_for(user, w["alpha"])
+    alpha, sub = w["alpha"].pk, w["alpha_sub"].pk
+    cuts = [
+        (Level.PRODUCT_GROUP, {"dealer": alpha}, {"organisation": alpha}, {"organisation": alpha}),
+        (Level.PRODUCT_GROUP, {"dealer": alpha}, {}, {"dealer": alpha}),
+        (Level.OUTLET, {"dealer": alpha}, {"organisation": alpha}, {"organisation": alpha}),
+        (Level.OUTLET, {"dealer": alpha}, {}, {"dealer": alpha}),
+        (Level.DEALER, {"dealer": alpha}, {}, {"dealer": alpha}),
+        (Level.PRODUCT_GROUP, {"organisation": sub}, {}, {"organisation": sub}),
+        (Level.OUTLET, {"organisation": sub}, {}, {"organisation": sub}),
+    ]
+    for flow in (Flow.SELL_OUT, Flow.SELL_IN):
+        for level, network, narrow, cut in cuts:
+            expected = plan_vs_fact_table(user, **Q1, flow=flow, level=level, **cut)
+            got = network_table(user, level, flow=flow, network=network, **narrow)
+            assert got == expected, (flow, level, network, narrow)
+            for limit in (1, 2):
+                expected = plan_vs_fact_table(
+                    user, **Q1, flow=flow, level=level, limit=limit, **cut
+                )
+                got = network_table(user, level, flow=flow, network=network, limit=limit, **narrow)
+                assert got == expected, (flow, level, network, narrow, limit)
+    some = network_table(user, Level.DEALER, network={"dealer": alpha})
+    assert some.rows, "the network has rows: the comparison is not of empty tables"
+
+
+def test_a_network_without_the_dealer_is_its_sub_dealers(plans):
+    w = plans
+    alpha = w["alpha"].pk
+    table = network_table(w["head"], Level.DEALER, network={"dealer": alpha}, without=alpha)
+    assert [row.key for row in table.rows] == [w["alpha_sub"].pk]
+    assert table.total.fact_amount == 400
+    assert table.total.plan_amount == 300
+
+
+def test_a_network_is_one_dealer_or_one_organisation(plans):
+    with pytest.raises(ValueError, match="one organisation or one dealer"):
+        NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT)
+    with pytest.raises(ValueError, match="one organisation or one dealer"):
+        NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, dealer=1, organisation=1)
+    sums = NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, dealer=plans["alpha"].pk)
+    with pytest.raises(ValueError, match="A network has no"):
+        sums.table(Level.REGION)
