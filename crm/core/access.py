@@ -43,6 +43,8 @@ class ModelAccess:
     policy_fields: tuple[str, ...] | None = None
     # Personal rows (a user's own notifications) need no model permission, only the rule.
     requires_permission: bool = True
+    # A table derived from another (a coarser roll-up) is governed by that model's permissions.
+    permission_model: type[models.Model] | None = None
 
     def needs_permission(self, action: str) -> bool:
         """Whether ``action`` needs the model permission on top of the row rule."""
@@ -126,6 +128,9 @@ def registered_models() -> list[type[models.Model]]:
 
 
 def permission_name(model: type[models.Model], action: str) -> str:
+    rule = _registry.get(model)
+    if rule is not None and rule.permission_model is not None:
+        model = rule.permission_model
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
 
 
@@ -189,6 +194,18 @@ def grant_tables() -> list[str]:
 
 
 NOTHING = Q(pk__in=[])
+
+
+def condition_columns(condition: Q) -> set[str]:
+    """The fields a rule's condition reads (``region_id__in`` → ``region_id``): whether a
+    derived table that keeps only some columns can apply the same rule."""
+    columns = set()
+    for child in condition.children:
+        if isinstance(child, Q):
+            columns |= condition_columns(child)
+        else:
+            columns.add(child[0].split("__", 1)[0])
+    return columns
 
 
 def restrict(queryset: models.QuerySet, user, action: str = "view") -> models.QuerySet:

@@ -23,7 +23,14 @@ from crm.clients.models import Organisation, OrganisationKind
 from crm.core import access
 from crm.outlets.models import Outlet
 from crm.refs.models import Region
-from crm.sales.models import DealerSegment, Plan, SalesLine, SalesMonth, SalesMonthOutlet
+from crm.sales.models import (
+    DealerSegment,
+    Plan,
+    SalesLine,
+    SalesMonth,
+    SalesMonthOutlet,
+    SalesMonthTerritory,
+)
 
 
 def _dealers(scope, f) -> Q:
@@ -64,6 +71,31 @@ class SalesMonthAccess(_LedgerRows):
 @access.register(SalesMonthOutlet)
 class SalesMonthOutletAccess(_LedgerRows):
     policy_fields = ()
+
+
+@access.register(SalesMonthTerritory)
+class SalesMonthTerritoryAccess(access.ModelAccess):
+    """The territory sums carry no organisation: they serve exactly the users whose monthly
+    sums rule is a condition on their territory columns (staff: region, org unit, manager;
+    everyone for the company-wide roles), under the monthly sums' permission. For anyone else
+    (a dealer's user, staff with an organisation lent to them) they are empty, and the reports
+    read the monthly sums instead (``serves``)."""
+
+    permission_model = SalesMonth
+    policy_fields = ()
+    COLUMNS = frozenset({"region_id", "org_unit_id", "owner_id"})
+
+    def serves(self, scope) -> bool:
+        condition = access.rule_condition(SalesMonth, scope, "view")
+        return access.condition_columns(condition) <= self.COLUMNS
+
+    def view(self, scope, f):
+        if not self.serves(scope):
+            return access.NOTHING
+        return access.rule_condition(SalesMonth, scope, "view", prefix=f(""))
+
+    def change(self, scope, f):
+        return access.NOTHING
 
 
 @access.register(Plan)

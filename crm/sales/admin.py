@@ -7,8 +7,16 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from crm.core import access
 from crm.core.generic import capped_count
-from crm.sales.models import DealerSegment, Plan, SalesLine, SalesMonth, SalesMonthOutlet
+from crm.sales.models import (
+    DealerSegment,
+    Plan,
+    SalesLine,
+    SalesMonth,
+    SalesMonthOutlet,
+    SalesMonthTerritory,
+)
 
 
 class CappedPaginator(Paginator):
@@ -86,6 +94,31 @@ class SalesMonthOutletAdmin(MonthlySumsAdmin):
         "outlet_id",
         *MonthlySumsAdmin.list_display[4:],
     ]
+
+
+@admin.register(SalesMonthTerritory)
+class SalesMonthTerritoryAdmin(ReadOnlyAdmin):
+    """Sums per territory, without the organisation; seen with the monthly sums' permission."""
+
+    list_display = [
+        "month",
+        "flow",
+        "source",
+        "region_id",
+        "org_unit_id",
+        "owner_id",
+        "product_group_id",
+        "quantity",
+        "amount",
+        "line_count",
+    ]
+    list_filter = ["flow", "source"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm(access.permission_name(SalesMonthTerritory, "view"))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
 
 @admin.register(Plan)

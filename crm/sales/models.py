@@ -258,7 +258,7 @@ class SalesLine(models.Model):
         return self.quantity < 0 or self.amount < 0
 
 
-class MonthlySums(models.Model):
+class TerritorySums(models.Model):
     """A roll-up row: sums of the ledger's lines per month and key (crm.sales.rollups keeps
     them; nobody else writes here). Ids are plain numbers, not relations: the rows are derived,
     a merge of organisations moves the lines and the triggers move these."""
@@ -266,8 +266,6 @@ class MonthlySums(models.Model):
     month = models.DateField(_("month"))
     flow = models.CharField(_("flow"), max_length=10, choices=Flow.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
-    organisation_id = models.BigIntegerField(_("organisation"))
-    dealer_id = models.BigIntegerField(_("dealer"), null=True)
     region_id = models.BigIntegerField(_("region"), null=True)
     org_unit_id = models.BigIntegerField(_("org unit"), null=True)
     owner_id = models.BigIntegerField(_("manager"), null=True)
@@ -283,16 +281,28 @@ class MonthlySums(models.Model):
         default_permissions = ("view",)
 
 
-def _scope_indexes(prefix: str) -> list[models.Index]:
+class MonthlySums(TerritorySums):
+    """A roll-up row of one organisation (and the dealer it falls under)."""
+
+    organisation_id = models.BigIntegerField(_("organisation"))
+    dealer_id = models.BigIntegerField(_("dealer"), null=True)
+
+    class Meta(TerritorySums.Meta):
+        abstract = True
+
+
+_SCOPE_COLUMNS = (
+    ("organisation_id", "org"),
+    ("dealer_id", "dealer"),
+    ("region_id", "region"),
+    ("org_unit_id", "unit"),
+    ("owner_id", "owner"),
+)
+
+
+def _scope_indexes(prefix: str, columns=_SCOPE_COLUMNS) -> list[models.Index]:
     return [
-        models.Index(fields=[column, "month"], name=f"{prefix}_{name}")
-        for column, name in (
-            ("organisation_id", "org"),
-            ("dealer_id", "dealer"),
-            ("region_id", "region"),
-            ("org_unit_id", "unit"),
-            ("owner_id", "owner"),
-        )
+        models.Index(fields=[column, "month"], name=f"{prefix}_{name}") for column, name in columns
     ]
 
 
@@ -338,6 +348,29 @@ class SalesMonthOutlet(MonthlySums):
 
     def __str__(self):
         return f"{self.month:%Y-%m} · {self.flow} · {self.outlet_id}"
+
+
+class SalesMonthTerritory(TerritorySums):
+    """Monthly sums per region × org unit × manager × product group: the region and product
+    group reports of staff, read without going through every organisation. Seen under the
+    monthly sums' permission (``view_salesmonth``) and rule, by users whose rule names no
+    organisation (crm.sales.access)."""
+
+    class Meta(TerritorySums.Meta):
+        verbose_name = _("monthly sales by territory")
+        verbose_name_plural = _("monthly sales by territory")
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=rollups.key_columns("sales_salesmonthterritory"),
+                name="sales_month_territory_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = _scope_indexes("sales_month_territory", _SCOPE_COLUMNS[2:])
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} · {self.flow} · {self.region_id}"
 
 
 @tracked()

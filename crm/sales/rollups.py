@@ -1,8 +1,10 @@
 """The monthly roll-ups of the sales ledger, kept by statement-level triggers on the lines.
 
-Two tables hold sums of ``SalesLine`` per month: ``SalesMonth`` per organisation × product
-group (what region and dealer reports read) and ``SalesMonthOutlet`` with the outlet as well
-(outlet drill-downs). Each row's key is every column the reports group or filter by, the scope
+Three tables hold sums of ``SalesLine`` per month: ``SalesMonth`` per organisation × product
+group (what dealer reports read), ``SalesMonthOutlet`` with the outlet as well (outlet
+drill-downs) and ``SalesMonthTerritory`` per region × org unit × manager × product group,
+without the organisation (region and product group reports of staff whose access rule names
+no organisation). Each row's key is every column the reports group or filter by, the scope
 copies included, so a roll-up is always exactly ``GROUP BY`` its key over the lines: an insert
 adds the new lines' sums, a delete subtracts the old ones, an update subtracts the old and adds
 the new (a line whose organisation moved region moves with it). Rows whose last line left are
@@ -10,7 +12,7 @@ deleted. The triggers read PostgreSQL's transition tables once per statement, so
 upsert costs one aggregate and one ``INSERT … ON CONFLICT DO UPDATE`` per roll-up, whoever wrote
 the lines: the ledger's writers, the push of an organisation's new region, a merge, the admin.
 
-``rebuild`` recomputes both tables from the lines (after a load with the triggers ignored, or a
+``rebuild`` recomputes the tables from the lines (after a load with the triggers ignored, or a
 repair); ``differences`` lists where a roll-up and the lines disagree (tests, operations).
 """
 
@@ -30,6 +32,10 @@ _COMMON_KEY = (
     ("owner_id", "owner_id"),
     ("product_group_id", "product_group_id"),
 )
+# Without the organisation: per territory (region, org unit, manager) × product group.
+_TERRITORY_KEY = tuple(
+    (column, expr) for column, expr in _COMMON_KEY if column not in ("organisation_id", "dealer_id")
+)
 # table → (its unique constraint, its key)
 ROLLUPS = {
     "sales_salesmonth": ("sales_month_key", _COMMON_KEY),
@@ -37,6 +43,7 @@ ROLLUPS = {
         "sales_month_outlet_key",
         (*_COMMON_KEY, ("outlet_id", "outlet_id")),
     ),
+    "sales_salesmonthterritory": ("sales_month_territory_key", _TERRITORY_KEY),
 }
 
 
@@ -125,19 +132,25 @@ def on_update_sql() -> str:
 
 @transaction.atomic
 def rebuild() -> None:
-    """Recompute both roll-ups from the lines (locks them against writers meanwhile)."""
+    """Recompute the roll-ups from the lines (locks them against writers meanwhile)."""
     with connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {LINES} IN SHARE MODE")
-        for table, (_constraint, key) in ROLLUPS.items():
-            columns = ", ".join(column for column, _expr in key)
-            exprs = ", ".join(expr for _column, expr in key)
-            positions = ", ".join(str(i) for i in range(1, len(key) + 1))
-            cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}, quantity, amount, line_count) "  # noqa: S608
-                f"SELECT {exprs}, sum(quantity), sum(amount), count(*) FROM {LINES} "
-                f"GROUP BY {positions}"
-            )
+        for table in ROLLUPS:
+            fill(cursor, table)
+
+
+def fill(cursor, table: str) -> None:
+    """Empty one roll-up and sum the lines into it again (a new roll-up's migration too)."""
+    key = ROLLUPS[table][1]
+    columns = ", ".join(column for column, _expr in key)
+    exprs = ", ".join(expr for _column, expr in key)
+    positions = ", ".join(str(i) for i in range(1, len(key) + 1))
+    cursor.execute(f"TRUNCATE {table}")
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}, quantity, amount, line_count) "  # noqa: S608
+        f"SELECT {exprs}, sum(quantity), sum(amount), count(*) FROM {LINES} "
+        f"GROUP BY {positions}"
+    )
 
 
 def differences(table: str) -> list[tuple]:

@@ -46,7 +46,13 @@ from crm.core import access
 from crm.outlets.models import Outlet
 from crm.refs.models import Region
 from crm.sales.choices import Flow, Level
-from crm.sales.models import Plan, SalesLine, SalesMonth, SalesMonthOutlet
+from crm.sales.models import (
+    Plan,
+    SalesLine,
+    SalesMonth,
+    SalesMonthOutlet,
+    SalesMonthTerritory,
+)
 from dealers.models import SalesReport
 
 # Plan targets, from the widest; each one's plans are summed beside the one above it.
@@ -311,9 +317,25 @@ def _regroup(sums: dict, bucket: dict) -> dict:
     return regrouped
 
 
+def _sums_model(user, cut: _Cut, level: str):
+    """The coarsest roll-up that holds the cut: per outlet for outlets; per territory for
+    regions and product groups when no organisation is named and the user's rule reads
+    only territory columns; else per organisation."""
+    if level == Level.OUTLET or cut.outlet:
+        return SalesMonthOutlet
+    if (
+        level in (Level.REGION, Level.PRODUCT_GROUP)
+        and not (cut.organisation or cut.dealer)
+        and user.is_authenticated
+        and access.rule_for(SalesMonthTerritory).serves(access.scope_of(user))
+    ):
+        return SalesMonthTerritory
+    return SalesMonth
+
+
 def _facts(user, cut: _Cut, level: str, key, tree) -> dict:
     """{row key: (quantity, amount, lines)} from the monthly sums the user may see."""
-    model = SalesMonthOutlet if (level == Level.OUTLET or cut.outlet) else SalesMonth
+    model = _sums_model(user, cut, level)
     rows = model.objects.restrict(user, "view").filter(
         flow=cut.flow, month__gte=cut.first, month__lte=cut.last
     )

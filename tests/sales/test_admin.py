@@ -11,7 +11,13 @@ from tests.sales.conftest import line
 
 pytestmark = pytest.mark.django_db
 
-CHANGELISTS = ["sales_salesline", "sales_salesmonth", "sales_salesmonthoutlet", "sales_plan"]
+CHANGELISTS = [
+    "sales_salesline",
+    "sales_salesmonth",
+    "sales_salesmonthoutlet",
+    "sales_salesmonthterritory",
+    "sales_plan",
+]
 
 
 @pytest.fixture

@@ -22,13 +22,17 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm
 
 from crm.accounts.models import FieldAccess, FieldPolicy
+from crm.accounts.scopes import resolve_scope
 from crm.core.choices import Channel, Source
 from crm.sales import services
 from crm.sales.choices import Flow, Level, PeriodKind
-from crm.sales.models import SalesLine
+from crm.sales.models import SalesLine, SalesMonthTerritory
 from crm.sales.selectors import NetworkSums, plan_vs_fact, plan_vs_fact_table
 from tests.sales.conftest import acting_for, line, may_view_sales, without_sales_permissions
 from tests.sales.factories import PlanFactory
@@ -347,3 +351,51 @@ def test_a_network_is_one_dealer_or_one_organisation(plans):
     sums = NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, dealer=plans["alpha"].pk)
     with pytest.raises(ValueError, match="A network has no"):
         sums.table(Level.REGION)
+
+
+def read_tables(user, level, **filters) -> tuple[dict, str]:
+    """The report's rows and the SQL it ran."""
+    with CaptureQueriesContext(connection) as captured:
+        rows = report(user, level, **filters)
+    return rows, " ".join(query["sql"] for query in captured.captured_queries)
+
+
+def test_region_and_group_reports_read_the_territory_sums_where_the_rule_allows(plans):
+    w = plans
+    for who in ("head", "manager"):
+        rows, sql = read_tables(w[who], Level.REGION)
+        assert "sales_salesmonthterritory" in sql, who
+        assert 'sales_salesmonth"' not in sql.replace("sales_salesmonthterritory", ""), who
+    rows, sql = read_tables(w["manager"], Level.REGION)
+    assert rows[w["regions"]["77"].pk].fact_amount == 1300  # 1,000 + 500 − 200
+    groups, sql = read_tables(w["head"], Level.PRODUCT_GROUP, region=w["regions"]["77"].pk)
+    assert "sales_salesmonthterritory" in sql
+    assert sum(row.fact_amount for row in groups.values()) == 1300
+    # A named dealer needs the organisation: the per-organisation sums.
+    _rows, sql = read_tables(w["head"], Level.PRODUCT_GROUP, dealer=w["alpha"].pk)
+    assert "sales_salesmonthterritory" not in sql
+
+
+def test_an_organisation_lent_to_a_manager_counts_in_their_region_report(plans):
+    """A lent organisation is named in the manager's rule: the territory sums cannot apply
+    it, so the report reads the per-organisation sums and shows the lent one's sales."""
+    w = plans
+    before = report(w["manager"], Level.REGION)
+    assert w["regions"]["78"].pk not in before
+    assign_perm("clients.view_organisation", w["manager"], w["zulu"])
+    w["manager"]._crm_scope = resolve_scope(w["manager"])  # a new request's scope
+    rows, sql = read_tables(w["manager"], Level.REGION)
+    assert "sales_salesmonthterritory" not in sql
+    assert rows[w["regions"]["78"].pk].fact_amount == 700
+    assert not SalesMonthTerritory.objects.restrict(w["manager"], "view").exists()
+
+
+def test_the_territory_sums_are_empty_for_dealers_and_need_the_sums_permission(plans):
+    w = plans
+    may_view_sales(w["dealer"])
+    dealer = acting_for(w["dealer"], w["alpha"])
+    assert SalesMonthTerritory.objects.exists()
+    assert not SalesMonthTerritory.objects.restrict(dealer, "view").exists()
+    assert SalesMonthTerritory.objects.restrict(w["head"], "view").exists()
+    without_sales_permissions(w["colleague"])
+    assert not SalesMonthTerritory.objects.restrict(w["colleague"], "view").exists()
