@@ -229,6 +229,13 @@ class Organisation(VersionedModel):
                 name="clients_org_owner_status",
                 condition=models.Q(is_archived=False),
             ),
+            # Dealer pickers (segments, plans) by region: the few thousand working dealers
+            # among hundreds of thousands of clients.
+            models.Index(
+                fields=["region", "name"],
+                name="clients_org_dealer_region",
+                condition=models.Q(kind__in=["dealer", "sub_dealer"], is_archived=False),
+            ),
             models.Index(
                 fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
             ),

@@ -92,15 +92,43 @@ class OwnerReassignForm(BulkEditForm):
 class FilterableCheckboxes(forms.CheckboxSelectMultiple):
     """Many choices as checkboxes in a scrolling box, with a field that narrows the list as
     one types and the number chosen (static/crm/js/crm.js); the chosen ones come first.
-    For a few hundred to a few thousand options; beyond that, pick from a filtered list."""
+
+    Without ``search_url``, every choice is rendered: for a few hundred. With it, only the
+    chosen ones are, and typing also asks the URL (``?q=…&name=…``, HTMX) for matching
+    choices to tick (``core/widgets/search_options.html``): for thousands, where rendering
+    them all would cost seconds and megabytes. The field's queryset still validates what is
+    posted, so the search decides only what is offered.
+    """
 
     template_name = "core/widgets/filterable_checkboxes.html"
 
+    def __init__(self, attrs=None, choices=(), search_url=None):
+        super().__init__(attrs, choices)
+        self.search_url = search_url
+
     def optgroups(self, name, value, attrs=None):
-        groups = super().optgroups(name, value, attrs)
+        if self.search_url is None:
+            groups = super().optgroups(name, value, attrs)
+        else:
+            groups = self._chosen_optgroups(name, value, attrs)
         return sorted(groups, key=lambda group: not any(o["selected"] for o in group[1]))
+
+    def _chosen_optgroups(self, name, value, attrs):
+        """Options for the chosen values only (a model choice field's queryset, narrowed)."""
+        every = self.choices
+        chosen = [item for item in value or () if str(item).isdigit()]
+        queryset = getattr(every, "queryset", None)
+        if queryset is None:
+            self.choices = [choice for choice in every if str(choice[0]) in chosen]
+        else:
+            self.choices = [every.choice(obj) for obj in queryset.filter(pk__in=chosen)]
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = every
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         context["widget"]["chosen"] = len([item for item in value or () if item not in ("", None)])
+        context["widget"]["search_url"] = self.search_url
         return context

@@ -9,6 +9,11 @@ urlpatterns = [
     path("export/", plan_import.PlanExportView.as_view(), name="plan_export"),
     path("segments/", segments.SegmentListView.as_view(), name="dealersegment_list"),
     path("segments/new/", segments.SegmentEditView.as_view(), name="dealersegment_create"),
+    path(
+        "segments/members/",
+        segments.SegmentMemberSearchView.as_view(),
+        name="dealersegment_member_search",
+    ),
     path("segments/<int:pk>/", segments.SegmentDetailView.as_view(), name="dealersegment_detail"),
     path("segments/<int:pk>/edit/", segments.SegmentEditView.as_view(), name="dealersegment_edit"),
     path(

@@ -16,6 +16,7 @@ target, group and flow in the period covers it (a quarter's plan, not also its m
 Everything is read through the access policy and the field policies.
 """
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.catalog.models import ProductGroup
 from crm.clients.models import Organisation, OrganisationKind
+from crm.clients.selectors import organisation_search
 from crm.core import access, generic
 from crm.core.forms import FilterableCheckboxes, RecordForm
 from crm.core.tables import Column, Table, owner_column
@@ -258,7 +260,10 @@ class SegmentForm(RecordForm):
         fields = ["name", "description", "members"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
-            "members": FilterableCheckboxes,
+            # Thousands of dealers: only the members are listed, the rest are searched.
+            "members": FilterableCheckboxes(
+                search_url=reverse_lazy("sales:dealersegment_member_search")
+            ),
         }
 
     def __init__(self, *args, user=None, **kwargs):
@@ -273,7 +278,8 @@ class SegmentForm(RecordForm):
             )
             field.label_from_instance = _member_label
             field.help_text = _(
-                "Tick the dealers of the segment; type a name, INN or region to narrow the list."
+                "Untick a dealer to remove it; to add dealers, type a name, INN or region and "
+                "tick them in what is found."
             )
 
     def clean_members(self):
@@ -283,6 +289,47 @@ class SegmentForm(RecordForm):
         visible = self.fields["members"].queryset
         unseen = self.instance.members.exclude(pk__in=visible.values("pk"))
         return chosen + list(unseen)
+
+
+def member_candidates(user, text: str):
+    """The dealers and sub-dealers a segment editor may add: those the user sees, not
+    archived, whose name, INN or phone (crm.clients.selectors.organisation_search) or
+    region name matches."""
+    dealers = Organisation.objects.restrict(user).filter(kind__in=DEALER_KINDS, is_archived=False)
+    found = organisation_search(dealers, text, user)
+    in_region = dealers.filter(region__name__icontains=text)
+    return (
+        Organisation.objects.filter(Q(pk__in=found.values("pk")) | Q(pk__in=in_region.values("pk")))
+        .select_related("region")
+        .order_by("name", "pk")
+    )
+
+
+class SegmentMemberSearchView(generic.ScopedView):
+    """Dealers matching the segment form's search, as checkboxes to tick (HTMX fragment)."""
+
+    model = DealerSegment
+    action = "change"
+    LIMIT = 20
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        name = request.GET.get("name", "members")
+        if not re.fullmatch(r"[\w-]{1,50}", name):
+            name = "members"
+        options, more = [], False
+        if len(query) >= 2:
+            found = list(member_candidates(request.user, query)[: self.LIMIT + 1])
+            more = len(found) > self.LIMIT
+            options = [(org.pk, _member_label(org)) for org in found[: self.LIMIT]]
+        context = {
+            "options": options,
+            "more": more,
+            "limit": self.LIMIT,
+            "query": query,
+            "name": name,
+        }
+        return render(request, "core/widgets/search_options.html", context)
 
 
 class SegmentEditView(generic.ObjectEditView):

@@ -166,3 +166,43 @@ def test_a_manager_sees_her_dealers_that_have_not_reported(world, live_server, p
     expect(results).not_to_contain_text("Зюйд")
     assert run_axe(page) == []
     shot(page, "not_reported")
+
+
+def test_a_manager_builds_a_segment_by_searching_for_dealers(world, live_server, page, password):
+    """The segment form lists only its members; typing finds other dealers on the server,
+    a ticked one joins the list, and saving adds it."""
+    from crm.sales.models import DealerSegment
+
+    olga = world["olga"]
+    olga.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="sales",
+            codename__in=("view_dealersegment", "add_dealersegment", "change_dealersegment"),
+        )
+    )
+    segment = DealerSegment.objects.create(name="Ключевые", owner=olga)
+    segment.members.add(DealerFactory._meta.model.objects.get(name="Альфа"))
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, live_server, "olga", password)
+    page.goto(f"{live_server.url}/sales/plans/segments/{segment.pk}/edit/")
+    box = page.locator("[data-filterable]")
+    expect(box.locator("[data-chosen-list] [data-filter-item]")).to_have_count(1)
+    expect(box.locator("[data-chosen-count]")).to_have_text("1")
+    expect(box).not_to_contain_text("Бета")
+    box.locator("[data-filter-input]").fill("Бе")
+    found = box.locator("[data-found-item]")
+    expect(found).to_have_count(1)
+    expect(found.first).to_contain_text("Бета")
+    box.locator("[data-filter-input]").fill("Зюйд")  # not in her area
+    expect(box.locator("[data-search-results]")).to_contain_text("Ничего не найдено")
+    box.locator("[data-filter-input]").fill("Бета")
+    expect(found).to_have_count(1)
+    found.first.locator("input").check()
+    expect(box.locator("[data-chosen-list] [data-filter-item]")).to_have_count(2)
+    expect(box.locator("[data-chosen-count]")).to_have_text("2")
+    assert run_axe(page) == []
+    page.screenshot(path=str(SHOTS / "planfact_segment_search.png"), full_page=True)
+    page.locator("form button[type=submit].btn-primary").first.click()
+    page.wait_for_load_state("networkidle")
+    names = set(segment.members.values_list("name", flat=True))
+    assert names == {"Альфа", "Бета"}

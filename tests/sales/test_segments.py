@@ -15,7 +15,7 @@ from crm.sales.choices import Flow, PeriodKind
 from crm.sales.models import DealerSegment, Plan, SalesLine
 from crm.sales.plans import Period
 from tests.sales.conftest import line
-from tests.sales.factories import PlanFactory
+from tests.sales.factories import DealerFactory, PlanFactory
 from tests.security.conftest import add_perms
 
 pytestmark = pytest.mark.django_db
@@ -218,20 +218,56 @@ def test_a_new_manager_of_a_segment_moves_its_plans_scope(world):
     assert (plan.owner_id, plan.org_unit_id) == (w["stranger"].pk, None)
 
 
-def test_the_form_lists_the_dealers_as_checkboxes_the_chosen_first(client, world):
+def test_the_form_lists_its_members_and_finds_the_others_on_the_server(client, world):
+    """Thousands of dealers: the form renders only the members (ticked); the others are found
+    by a search as checkboxes with the same name, posted with the form."""
     w = world
+    other = DealerFactory(name="Бета-Дилер", region=w["regions"]["77"], inn="7707083893")
     client.force_login(w["regional"])
     page = client.get(reverse("sales:dealersegment_edit", args=[w["segment"].pk]))
     html = page.content.decode()
     assert "data-filterable" in html
     boxes = re.findall(r'<input type="checkbox" name="members" value="(\d+)"([^>]*)>', html)
-    values = [int(value) for value, _attrs in boxes]
-    chosen = [int(value) for value, attrs in boxes if "checked" in attrs]
     members = set(w["segment"].members.values_list("pk", flat=True))
-    assert set(chosen) == members
-    assert values[: len(chosen)] == chosen  # the members first
-    assert w["zulu"].pk not in values  # outside the user's area
+    assert {int(value) for value, _attrs in boxes} == members
+    assert all("checked" in attrs for _value, attrs in boxes)
+    assert other.name not in html
+    assert reverse("sales:dealersegment_member_search") in html
     # Two dealers of one name are told apart by region and INN; a sub-dealer says so.
     sub = w["alpha_sub"]
     assert f"{sub.name} · {sub.region.name}" in html
     assert "Субдилер" in html or "субдилер" in html
+
+    def found(query):
+        url = reverse("sales:dealersegment_member_search")
+        response = client.get(url, {"q": query, "name": "members"})
+        assert response.status_code == 200
+        text = response.content.decode()
+        return {int(v) for v in re.findall(r'name="members" value="(\d+)"', text)}, text
+
+    assert found("Бета")[0] == {other.pk}
+    assert found("77070")[0] == {other.pk}  # an INN prefix
+    region = w["regions"]["77"].name[:5]
+    assert {other.pk, w["alpha"].pk} <= found(region)[0]  # by region
+    assert found("Зулу")[0] == set()  # a dealer outside the user's area
+    nothing, text = found("Нет-такого")
+    assert not nothing
+    assert "Ничего не найдено" in text
+    assert found("Б")[0] == set()  # one letter: a hint, no search
+    response = client.post(
+        reverse("sales:dealersegment_edit", args=[w["segment"].pk]),
+        {
+            "name": "Ключевые",
+            "members": [*members, other.pk],
+            "version": w["segment"].version,
+        },
+    )
+    assert response.status_code == 302
+    assert other in w["segment"].members.all()
+
+
+def test_the_member_search_needs_the_right_to_change_segments(client, world):
+    w = world
+    client.force_login(w["colleague"])
+    url = reverse("sales:dealersegment_member_search")
+    assert client.get(url, {"q": "Альфа"}).status_code == 403

@@ -54,6 +54,8 @@
     var input = event.target;
     if (!input.matches || !input.matches("[data-filter-input]")) { return; }
     var box = input.closest("[data-filterable]");
+    // With a server search, typing finds choices to add below; the chosen ones stay listed.
+    if (box.querySelector("[data-search-results]")) { return; }
     var query = input.value.trim().toLowerCase();
     var shown = 0;
     box.querySelectorAll("[data-filter-item]").forEach(function (item) {
@@ -66,8 +68,26 @@
   document.addEventListener("change", function (event) {
     var box = event.target.closest && event.target.closest("[data-filterable]");
     if (!box) { return; }
+    // A found choice, once ticked, joins the chosen ones (the next search replaces the rest).
+    var found = event.target.closest("[data-found-item]");
+    if (found && event.target.checked) {
+      found.removeAttribute("data-found-item");
+      found.setAttribute("data-filter-item", "");
+      box.querySelector("[data-chosen-list]").appendChild(found);
+    }
     box.querySelector("[data-chosen-count]").textContent =
       box.querySelectorAll("[data-filter-item] input:checked").length;
+  });
+  // Search results leave out what is already in the list.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (!results.matches || !results.matches("[data-search-results]")) { return; }
+    var box = results.closest("[data-filterable]");
+    var listed = {};
+    box.querySelectorAll("[data-chosen-list] input").forEach(function (input) { listed[input.value] = true; });
+    results.querySelectorAll("[data-found-item]").forEach(function (item) {
+      if (listed[item.querySelector("input").value]) { item.remove(); }
+    });
   });
   // Enter in the filter narrows the list; it must not submit the form.
   document.addEventListener("keydown", function (event) {
