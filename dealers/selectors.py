@@ -497,10 +497,11 @@ def home(user, organisation, quarter: Quarter, *, with_network: bool, everything
         period_start=quarter.start,
         period_end=quarter.end,
         flow=Flow.SELL_OUT,
-        **({"dealer": organisation.pk} if with_network else {"organisation": organisation.pk}),
+        organisation=organisation.pk,
+        network=with_network,
     )
-    by_group = network.table(Level.PRODUCT_GROUP, organisation=organisation.pk)
-    outlets = network.table(Level.OUTLET, organisation=organisation.pk, limit=limit)
+    by_group = network.table(Level.PRODUCT_GROUP)
+    outlets = network.table(Level.OUTLET, limit=limit)
     sub_dealers = None
     if with_network:
         table = network.table(Level.DEALER, without=organisation.pk, limit=limit)

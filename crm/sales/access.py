@@ -29,7 +29,7 @@ from crm.sales.models import (
     SalesLine,
     SalesMonth,
     SalesMonthOutlet,
-    SalesMonthTerritory,
+    SalesMonthRegion,
 )
 
 
@@ -73,17 +73,17 @@ class SalesMonthOutletAccess(_LedgerRows):
     policy_fields = ()
 
 
-@access.register(SalesMonthTerritory)
-class SalesMonthTerritoryAccess(access.ModelAccess):
-    """The territory sums carry no organisation: they serve exactly the users whose monthly
-    sums rule is a condition on their territory columns (staff: region, org unit, manager;
-    everyone for the company-wide roles), under the monthly sums' permission. For anyone else
-    (a dealer's user, staff with an organisation lent to them) they are empty, and the reports
+@access.register(SalesMonthRegion)
+class SalesMonthRegionAccess(access.ModelAccess):
+    """The region sums carry no organisation, manager or org unit: they serve exactly the
+    users whose monthly sums rule reads nothing but the region (the company-wide roles:
+    every row), under the monthly sums' permission. For anyone else (staff by territory, a
+    dealer's user, staff with an organisation lent to them) they are empty, and the reports
     read the monthly sums instead (``serves``)."""
 
     permission_model = SalesMonth
     policy_fields = ()
-    COLUMNS = frozenset({"region_id", "org_unit_id", "owner_id"})
+    COLUMNS = frozenset({"region_id"})
 
     def serves(self, scope) -> bool:
         condition = access.rule_condition(SalesMonth, scope, "view")

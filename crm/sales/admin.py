@@ -15,7 +15,7 @@ from crm.sales.models import (
     SalesLine,
     SalesMonth,
     SalesMonthOutlet,
-    SalesMonthTerritory,
+    SalesMonthRegion,
 )
 
 
@@ -96,17 +96,15 @@ class SalesMonthOutletAdmin(MonthlySumsAdmin):
     ]
 
 
-@admin.register(SalesMonthTerritory)
-class SalesMonthTerritoryAdmin(ReadOnlyAdmin):
-    """Sums per territory, without the organisation; seen with the monthly sums' permission."""
+@admin.register(SalesMonthRegion)
+class SalesMonthRegionAdmin(ReadOnlyAdmin):
+    """Sums per region, without the organisation; seen with the monthly sums' permission."""
 
     list_display = [
         "month",
         "flow",
         "source",
         "region_id",
-        "org_unit_id",
-        "owner_id",
         "product_group_id",
         "quantity",
         "amount",
@@ -115,7 +113,7 @@ class SalesMonthTerritoryAdmin(ReadOnlyAdmin):
     list_filter = ["flow", "source"]
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm(access.permission_name(SalesMonthTerritory, "view"))
+        return request.user.has_perm(access.permission_name(SalesMonthRegion, "view"))
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

@@ -258,7 +258,7 @@ class SalesLine(models.Model):
         return self.quantity < 0 or self.amount < 0
 
 
-class TerritorySums(models.Model):
+class RegionSums(models.Model):
     """A roll-up row: sums of the ledger's lines per month and key (crm.sales.rollups keeps
     them; nobody else writes here). Ids are plain numbers, not relations: the rows are derived,
     a merge of organisations moves the lines and the triggers move these."""
@@ -267,8 +267,6 @@ class TerritorySums(models.Model):
     flow = models.CharField(_("flow"), max_length=10, choices=Flow.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     region_id = models.BigIntegerField(_("region"), null=True)
-    org_unit_id = models.BigIntegerField(_("org unit"), null=True)
-    owner_id = models.BigIntegerField(_("manager"), null=True)
     product_group_id = models.BigIntegerField(_("product group"))
     quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=3)
     amount = models.DecimalField(_("amount"), max_digits=20, decimal_places=2)
@@ -281,13 +279,15 @@ class TerritorySums(models.Model):
         default_permissions = ("view",)
 
 
-class MonthlySums(TerritorySums):
+class MonthlySums(RegionSums):
     """A roll-up row of one organisation (and the dealer it falls under)."""
 
     organisation_id = models.BigIntegerField(_("organisation"))
     dealer_id = models.BigIntegerField(_("dealer"), null=True)
+    org_unit_id = models.BigIntegerField(_("org unit"), null=True)
+    owner_id = models.BigIntegerField(_("manager"), null=True)
 
-    class Meta(TerritorySums.Meta):
+    class Meta(RegionSums.Meta):
         abstract = True
 
 
@@ -350,24 +350,24 @@ class SalesMonthOutlet(MonthlySums):
         return f"{self.month:%Y-%m} · {self.flow} · {self.outlet_id}"
 
 
-class SalesMonthTerritory(TerritorySums):
-    """Monthly sums per region × org unit × manager × product group: the region and product
-    group reports of staff, read without going through every organisation. Seen under the
-    monthly sums' permission (``view_salesmonth``) and rule, by users whose rule names no
-    organisation (crm.sales.access)."""
+class SalesMonthRegion(RegionSums):
+    """Monthly sums per region × product group: the company-wide region and product group
+    reports (the head of sales, analysts), read without going through every organisation.
+    Seen under the monthly sums' permission and rule, by users whose rule names no
+    organisation, manager or org unit (crm.sales.access)."""
 
-    class Meta(TerritorySums.Meta):
-        verbose_name = _("monthly sales by territory")
-        verbose_name_plural = _("monthly sales by territory")
+    class Meta(RegionSums.Meta):
+        verbose_name = _("monthly sales by region")
+        verbose_name_plural = _("monthly sales by region")
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(
-                fields=rollups.key_columns("sales_salesmonthterritory"),
-                name="sales_month_territory_key",
+                fields=rollups.key_columns("sales_salesmonthregion"),
+                name="sales_month_region_key",
                 nulls_distinct=False,
             )
         ]
-        indexes = _scope_indexes("sales_month_territory", _SCOPE_COLUMNS[2:])
+        indexes = [models.Index(fields=["month", "flow"], name="sales_month_region_month")]
 
     def __str__(self):
         return f"{self.month:%Y-%m} · {self.flow} · {self.region_id}"

@@ -2,9 +2,8 @@
 
 Three tables hold sums of ``SalesLine`` per month: ``SalesMonth`` per organisation × product
 group (what dealer reports read), ``SalesMonthOutlet`` with the outlet as well (outlet
-drill-downs) and ``SalesMonthTerritory`` per region × org unit × manager × product group,
-without the organisation (region and product group reports of staff whose access rule names
-no organisation). Each row's key is every column the reports group or filter by, the scope
+drill-downs) and ``SalesMonthRegion`` per region × product group (the company-wide region
+and product group reports). Each row's key is every column the reports group or filter by, the scope
 copies included, so a roll-up is always exactly ``GROUP BY`` its key over the lines: an insert
 adds the new lines' sums, a delete subtracts the old ones, an update subtracts the old and adds
 the new (a line whose organisation moved region moves with it). Rows whose last line left are
@@ -32,9 +31,11 @@ _COMMON_KEY = (
     ("owner_id", "owner_id"),
     ("product_group_id", "product_group_id"),
 )
-# Without the organisation: per territory (region, org unit, manager) × product group.
-_TERRITORY_KEY = tuple(
-    (column, expr) for column, expr in _COMMON_KEY if column not in ("organisation_id", "dealer_id")
+# Per region × product group, for the company-wide reports.
+_REGION_KEY = tuple(
+    (column, expr)
+    for column, expr in _COMMON_KEY
+    if column not in ("organisation_id", "dealer_id", "org_unit_id", "owner_id")
 )
 # table → (its unique constraint, its key)
 ROLLUPS = {
@@ -43,7 +44,7 @@ ROLLUPS = {
         "sales_month_outlet_key",
         (*_COMMON_KEY, ("outlet_id", "outlet_id")),
     ),
-    "sales_salesmonthterritory": ("sales_month_territory_key", _TERRITORY_KEY),
+    "sales_salesmonthregion": ("sales_month_region_key", _REGION_KEY),
 }
 
 

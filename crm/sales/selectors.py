@@ -51,7 +51,7 @@ from crm.sales.models import (
     SalesLine,
     SalesMonth,
     SalesMonthOutlet,
-    SalesMonthTerritory,
+    SalesMonthRegion,
 )
 from dealers.models import SalesReport
 
@@ -178,21 +178,23 @@ def _make_cut(flow: str, period_start: date, period_end: date, **filters) -> _Cu
 
 
 class NetworkSums:
-    """Plan vs fact of one dealer's network (or of one organisation) read once, for several
-    tables at once: the dealer cabinet's home shows the organisation's product groups, its
+    """Plan vs fact of one organisation, and of the dealer's network it heads, read once for
+    several tables: the dealer cabinet's home shows the organisation's product groups, its
     outlets and its sub-dealers, which as three ``plan_vs_fact_table`` calls cost nine
-    queries. Here three read the sums per organisation × outlet × product group (the facts;
-    the organisations' plans; the outlets' plans) and each table is summed from them; rows,
-    totals and field policies are those of ``plan_vs_fact_table`` for the same cut (a test
-    holds them equal).
-
-    A network is small (a dealer's own outlets and its sub-dealers', times a few hundred
-    product groups), so the sums travel to Python whole.
+    queries. Here the organisation's sums are read per outlet × product group (its facts, its
+    own plans, its outlets' plans) and, with ``network``, the network's per organisation
+    (facts, organisations' plans, outlets' plans); each table is summed from them. Rows,
+    totals and field policies are those of ``plan_vs_fact_table`` for the same cut: levels
+    product group and outlet with ``organisation``, level dealer with ``dealer`` (a test holds
+    them equal). The network is read at the organisation's grain only: a dealer with sixty
+    sub-dealers has thousands of outlets, and summing their rows in Python cost more than
+    the queries saved.
     """
 
     LEVELS = (Level.PRODUCT_GROUP, Level.OUTLET, Level.DEALER)
     # Position of each level's row key in the sums' keys (organisation, outlet, group).
     _POSITION = {Level.DEALER: 0, Level.OUTLET: 1, Level.PRODUCT_GROUP: 2}
+    _FINE = ("organisation_id", "outlet_id", "product_group_id")
 
     def __init__(
         self,
@@ -201,55 +203,61 @@ class NetworkSums:
         period_start: date,
         period_end: date,
         flow: str,
-        organisation: int | None = None,
-        dealer: int | None = None,
+        organisation: int,
+        network: bool = False,
     ):
-        if (organisation is None) == (dealer is None):
-            raise ValueError("A network is one organisation or one dealer's")
         self.user = user
-        self.cut = _make_cut(
-            flow, period_start, period_end, organisation=organisation, dealer=dealer
-        )
+        self.organisation = organisation
+        self.cut = _make_cut(flow, period_start, period_end, organisation=organisation)
         self.tree = GroupTree()
-        columns = ("organisation_id", "outlet_id", "product_group_id")
-        where = {"organisation_id": organisation} if organisation else {"dealer_id": dealer}
+        own = {"organisation_id": organisation}
+        self.own = self._read(SalesMonthOutlet, own, self._FINE)
+        self.network = None
+        if network:
+            self.network = self._read(SalesMonth, {"dealer_id": organisation}, self._FINE[:1])
+
+    def _read(self, sums_model, where: dict, columns: tuple) -> dict:
+        """{"facts": rows, ORGANISATION: rows, OUTLET: rows}, each row ((organisation,
+        outlet, group), values) with None for the columns not read."""
+        cut, user = self.cut, self.user
+        width = len(columns)
+
+        def keyed(grouped):
+            return [((*row[:width], *(None,) * (3 - width)), row[width:]) for row in grouped]
+
         facts = (
-            SalesMonthOutlet.objects.restrict(user, "view")
-            .filter(flow=flow, month__gte=self.cut.first, month__lte=self.cut.last, **where)
+            sums_model.objects.restrict(user, "view")
+            .filter(flow=cut.flow, month__gte=cut.first, month__lte=cut.last, **where)
             .order_by()
             .values_list(*columns)
             .annotate(q=Sum("quantity"), a=Sum("amount"), n=Sum("line_count"))
         )
-        self.facts = [(row[:3], row[3:]) for row in facts]
-        self.plans = {}
+        read = {"facts": keyed(facts)}
         for target in (ORGANISATION, OUTLET):
             plans = _of_target(Plan.objects.restrict(user, "view"), target).filter(
-                flow=flow, **where
+                flow=cut.flow, **where
             )
             grouped = (
-                _counted(plans, target, self.cut)
+                _counted(plans, target, cut)
                 .order_by()
                 .values_list(*columns)
                 .annotate(q=Sum("quantity"), a=Sum("amount"))
             )
-            self.plans[target] = [(row[:3], row[3:]) for row in grouped]
+            read[target] = keyed(grouped)
+        return read
 
     def table(
-        self,
-        level: str,
-        *,
-        organisation: int | None = None,
-        without: int | None = None,
-        limit: int | None = None,
+        self, level: str, *, without: int | None = None, limit: int | None = None
     ) -> PlanFactTable:
-        """The table ``plan_vs_fact_table`` gives for the network's cut at ``level``,
-        narrowed to one of the network's organisations if named, or leaving one out (a
-        dealer's sub-dealers: the network without the dealer)."""
+        """The organisation's table at product group or outlet level; at dealer level, the
+        network's (without the organisation named in ``without``: a dealer's sub-dealers)."""
         if level not in self.LEVELS:
             raise ValueError(f"A network has no {level!r} rows")
-        cut = self.cut
-        if organisation is not None:
-            cut = _Cut(cut.flow, cut.first, cut.last, organisation=organisation)
+        if level == Level.DEALER and self.network is not None:
+            cut = _Cut(self.cut.flow, self.cut.first, self.cut.last, dealer=self.organisation)
+            read = self.network
+        else:
+            cut, read = self.cut, self.own
         own = _own_target(level, cut)
         child = _CHILD.get(own) if own else _child_without_own(level, cut)
         position = self._POSITION[level]
@@ -257,15 +265,15 @@ class NetworkSums:
         def summed(rows) -> dict:
             sums: dict = {}
             for key, values in rows:
-                if (organisation is not None and key[0] != organisation) or key[0] == without:
+                if without is not None and key[0] == without:
                     continue
                 held = sums.get(key[position])
                 sums[key[position]] = values if held is None else _summed((held, values))
             return sums
 
-        facts = summed(self.facts)
-        plans = summed(self.plans[own]) if own else {}
-        children = summed(self.plans[child]) if child else {}
+        facts = summed(read["facts"])
+        plans = summed(read[own]) if own else {}
+        children = summed(read[child]) if child else {}
         if level == Level.PRODUCT_GROUP:
             bucket = self.tree.bucket_of(None)
             facts, plans, children = (_regroup(sums, bucket) for sums in (facts, plans, children))
@@ -318,18 +326,19 @@ def _regroup(sums: dict, bucket: dict) -> dict:
 
 
 def _sums_model(user, cut: _Cut, level: str):
-    """The coarsest roll-up that holds the cut: per outlet for outlets; per territory for
-    regions and product groups when no organisation is named and the user's rule reads
-    only territory columns; else per organisation."""
+    """The coarsest roll-up that holds the cut: per outlet for outlets; per region for
+    regions and product groups when no organisation, dealer or manager is named and the
+    user's rule reads nothing but the region (the company-wide roles); else per
+    organisation."""
     if level == Level.OUTLET or cut.outlet:
         return SalesMonthOutlet
     if (
         level in (Level.REGION, Level.PRODUCT_GROUP)
-        and not (cut.organisation or cut.dealer)
+        and not (cut.organisation or cut.dealer or cut.owner)
         and user.is_authenticated
-        and access.rule_for(SalesMonthTerritory).serves(access.scope_of(user))
+        and access.rule_for(SalesMonthRegion).serves(access.scope_of(user))
     ):
-        return SalesMonthTerritory
+        return SalesMonthRegion
     return SalesMonth
 
 

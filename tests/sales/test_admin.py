@@ -15,7 +15,7 @@ CHANGELISTS = [
     "sales_salesline",
     "sales_salesmonth",
     "sales_salesmonthoutlet",
-    "sales_salesmonthterritory",
+    "sales_salesmonthregion",
     "sales_plan",
 ]
 

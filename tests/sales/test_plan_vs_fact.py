@@ -25,14 +25,12 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
-from guardian.shortcuts import assign_perm
 
 from crm.accounts.models import FieldAccess, FieldPolicy
-from crm.accounts.scopes import resolve_scope
 from crm.core.choices import Channel, Source
 from crm.sales import services
 from crm.sales.choices import Flow, Level, PeriodKind
-from crm.sales.models import SalesLine, SalesMonthTerritory
+from crm.sales.models import SalesLine, SalesMonthRegion
 from crm.sales.selectors import NetworkSums, plan_vs_fact, plan_vs_fact_table
 from tests.sales.conftest import acting_for, line, may_view_sales, without_sales_permissions
 from tests.sales.factories import PlanFactory
@@ -291,15 +289,16 @@ def test_the_report_reads_only_the_sums_and_plans(plans, django_assert_max_num_q
     assert "sales_salesline" not in sql
 
 
-def network_table(user, level, *, flow=Flow.SELL_OUT, network, **narrow):
-    sums = NetworkSums(user, **Q1, flow=flow, **network)
-    return sums.table(level, **narrow)
+def network_table(user, level, *, flow=Flow.SELL_OUT, organisation, network=False, **options):
+    sums = NetworkSums(user, **Q1, flow=flow, organisation=organisation, network=network)
+    return sums.table(level, **options)
 
 
 @pytest.mark.parametrize("who", ["head", "manager", "dealer"])
 def test_a_networks_tables_equal_plan_vs_fact_for_the_same_cut(plans, who):
-    """The cabinet's home reads a dealer's network once (NetworkSums) for three tables; each
-    must be the table plan_vs_fact_table gives for the same cut, rows, totals and counts."""
+    """The cabinet's home reads an organisation and its dealer's network once (NetworkSums)
+    for three tables; each must be the table plan_vs_fact_table gives for the same cut: rows,
+    totals and counts."""
     w = plans
     user = w[who]
     if who == "dealer":
@@ -311,44 +310,43 @@ def test_a_networks_tables_equal_plan_vs_fact_for_the_same_cut(plans, who):
         user = acting_for(user, w["alpha"])
     alpha, sub = w["alpha"].pk, w["alpha_sub"].pk
     cuts = [
-        (Level.PRODUCT_GROUP, {"dealer": alpha}, {"organisation": alpha}, {"organisation": alpha}),
-        (Level.PRODUCT_GROUP, {"dealer": alpha}, {}, {"dealer": alpha}),
-        (Level.OUTLET, {"dealer": alpha}, {"organisation": alpha}, {"organisation": alpha}),
-        (Level.OUTLET, {"dealer": alpha}, {}, {"dealer": alpha}),
-        (Level.DEALER, {"dealer": alpha}, {}, {"dealer": alpha}),
-        (Level.PRODUCT_GROUP, {"organisation": sub}, {}, {"organisation": sub}),
-        (Level.OUTLET, {"organisation": sub}, {}, {"organisation": sub}),
+        (Level.PRODUCT_GROUP, alpha, {"organisation": alpha}),
+        (Level.OUTLET, alpha, {"organisation": alpha}),
+        (Level.DEALER, alpha, {"dealer": alpha}),
+        (Level.PRODUCT_GROUP, sub, {"organisation": sub}),
+        (Level.OUTLET, sub, {"organisation": sub}),
     ]
     for flow in (Flow.SELL_OUT, Flow.SELL_IN):
-        for level, network, narrow, cut in cuts:
-            expected = plan_vs_fact_table(user, **Q1, flow=flow, level=level, **cut)
-            got = network_table(user, level, flow=flow, network=network, **narrow)
-            assert got == expected, (flow, level, network, narrow)
-            for limit in (1, 2):
+        for level, organisation, cut in cuts:
+            network = "dealer" in cut
+            for limit in (None, 1, 2):
                 expected = plan_vs_fact_table(
                     user, **Q1, flow=flow, level=level, limit=limit, **cut
                 )
-                got = network_table(user, level, flow=flow, network=network, limit=limit, **narrow)
-                assert got == expected, (flow, level, network, narrow, limit)
-    some = network_table(user, Level.DEALER, network={"dealer": alpha})
-    assert some.rows, "the network has rows: the comparison is not of empty tables"
+                got = network_table(
+                    user,
+                    level,
+                    flow=flow,
+                    organisation=organisation,
+                    network=network,
+                    limit=limit,
+                )
+                assert got == expected, (flow, level, cut, limit)
+    some = network_table(user, Level.DEALER, organisation=alpha, network=True)
+    assert len(some.rows) == 2, "the network has rows: the comparison is not of empty tables"
 
 
 def test_a_network_without_the_dealer_is_its_sub_dealers(plans):
     w = plans
     alpha = w["alpha"].pk
-    table = network_table(w["head"], Level.DEALER, network={"dealer": alpha}, without=alpha)
+    table = network_table(w["head"], Level.DEALER, organisation=alpha, network=True, without=alpha)
     assert [row.key for row in table.rows] == [w["alpha_sub"].pk]
     assert table.total.fact_amount == 400
     assert table.total.plan_amount == 300
 
 
-def test_a_network_is_one_dealer_or_one_organisation(plans):
-    with pytest.raises(ValueError, match="one organisation or one dealer"):
-        NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT)
-    with pytest.raises(ValueError, match="one organisation or one dealer"):
-        NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, dealer=1, organisation=1)
-    sums = NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, dealer=plans["alpha"].pk)
+def test_a_network_has_no_region_rows(plans):
+    sums = NetworkSums(plans["head"], **Q1, flow=Flow.SELL_OUT, organisation=plans["alpha"].pk)
     with pytest.raises(ValueError, match="A network has no"):
         sums.table(Level.REGION)
 
@@ -360,42 +358,43 @@ def read_tables(user, level, **filters) -> tuple[dict, str]:
     return rows, " ".join(query["sql"] for query in captured.captured_queries)
 
 
-def test_region_and_group_reports_read_the_territory_sums_where_the_rule_allows(plans):
+def uses_region_sums(sql: str) -> bool:
+    return "sales_salesmonthregion" in sql
+
+
+def test_company_wide_region_and_group_reports_read_the_region_sums(plans):
     w = plans
-    for who in ("head", "manager"):
-        rows, sql = read_tables(w[who], Level.REGION)
-        assert "sales_salesmonthterritory" in sql, who
-        assert 'sales_salesmonth"' not in sql.replace("sales_salesmonthterritory", ""), who
-    rows, sql = read_tables(w["manager"], Level.REGION)
+    rows, sql = read_tables(w["head"], Level.REGION)
+    assert uses_region_sums(sql)
+    assert 'sales_salesmonth"' not in sql.replace("sales_salesmonthregion", "")
+    assert rows == report(w["head"], Level.REGION)
     assert rows[w["regions"]["77"].pk].fact_amount == 1300  # 1,000 + 500 − 200
-    groups, sql = read_tables(w["head"], Level.PRODUCT_GROUP, region=w["regions"]["77"].pk)
-    assert "sales_salesmonthterritory" in sql
-    assert sum(row.fact_amount for row in groups.values()) == 1300
-    # A named dealer needs the organisation: the per-organisation sums.
-    _rows, sql = read_tables(w["head"], Level.PRODUCT_GROUP, dealer=w["alpha"].pk)
-    assert "sales_salesmonthterritory" not in sql
-
-
-def test_an_organisation_lent_to_a_manager_counts_in_their_region_report(plans):
-    """A lent organisation is named in the manager's rule: the territory sums cannot apply
-    it, so the report reads the per-organisation sums and shows the lent one's sales."""
-    w = plans
-    before = report(w["manager"], Level.REGION)
-    assert w["regions"]["78"].pk not in before
-    assign_perm("clients.view_organisation", w["manager"], w["zulu"])
-    w["manager"]._crm_scope = resolve_scope(w["manager"])  # a new request's scope
-    rows, sql = read_tables(w["manager"], Level.REGION)
-    assert "sales_salesmonthterritory" not in sql
     assert rows[w["regions"]["78"].pk].fact_amount == 700
-    assert not SalesMonthTerritory.objects.restrict(w["manager"], "view").exists()
+    groups, sql = read_tables(w["head"], Level.PRODUCT_GROUP, region=w["regions"]["77"].pk)
+    assert uses_region_sums(sql)
+    assert sum(row.fact_amount for row in groups.values()) == 1300
+    # A named dealer or manager needs the per-organisation sums.
+    for named in ({"dealer": w["alpha"].pk}, {"owner": w["manager"].pk}):
+        _rows, sql = read_tables(w["head"], Level.PRODUCT_GROUP, **named)
+        assert not uses_region_sums(sql), named
 
 
-def test_the_territory_sums_are_empty_for_dealers_and_need_the_sums_permission(plans):
+def test_territory_users_read_the_per_organisation_sums(plans):
+    """A manager's rule names org units and a team: the region sums cannot apply it."""
+    w = plans
+    rows, sql = read_tables(w["manager"], Level.REGION)
+    assert not uses_region_sums(sql)
+    assert rows[w["regions"]["77"].pk].fact_amount == 1300
+    assert w["regions"]["78"].pk not in rows
+    assert not SalesMonthRegion.objects.restrict(w["manager"], "view").exists()
+
+
+def test_the_region_sums_are_empty_for_dealers_and_need_the_sums_permission(plans):
     w = plans
     may_view_sales(w["dealer"])
     dealer = acting_for(w["dealer"], w["alpha"])
-    assert SalesMonthTerritory.objects.exists()
-    assert not SalesMonthTerritory.objects.restrict(dealer, "view").exists()
-    assert SalesMonthTerritory.objects.restrict(w["head"], "view").exists()
+    assert SalesMonthRegion.objects.exists()
+    assert not SalesMonthRegion.objects.restrict(dealer, "view").exists()
+    assert SalesMonthRegion.objects.restrict(w["head"], "view").exists()
     without_sales_permissions(w["colleague"])
-    assert not SalesMonthTerritory.objects.restrict(w["colleague"], "view").exists()
+    assert not SalesMonthRegion.objects.restrict(w["colleague"], "view").exists()
