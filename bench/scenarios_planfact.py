@@ -28,9 +28,10 @@ PAGE_TARGET_MS = 200
 PAGE_RATIO = 2.0
 CABINET_TARGET_MS = 50
 PAGE_QUERY_CEILING = 16
-# session, user, scope, permissions; the network's facts and its two kinds of plans, the group
-# tree, outlet and organisation names (crm.sales.selectors.NetworkSums); periods, reports
-CABINET_QUERY_CEILING = 13
+# session, user, scope, permissions, the organisation; the group tree, the organisation's facts
+# and two kinds of plans, the network's (crm.sales.selectors.NetworkSums), outlet and
+# sub-dealer names; closed periods, reports
+CABINET_QUERY_CEILING = 16
 
 
 def _ledger_size() -> int:
