@@ -34,6 +34,9 @@ class Scope:
     region_ids: frozenset[int] = frozenset()
     team_ids: frozenset[int] = frozenset()  # the user and everyone below them
     dealer_ids: frozenset[int] = frozenset()  # organisations the user acts for (dealer cabinet)
+    # Of those, the ones the user is a member of (a dealer's user: the dealer, not its
+    # sub-dealers): rows that carry the dealer they fall under are matched by these alone.
+    member_ids: frozenset[int] = frozenset()
     roles: frozenset[str] = frozenset()
     has_otp_device: bool = False
     # "app_label.model_name.field" → the levels of the field policies that apply to the user
@@ -105,7 +108,8 @@ SELECT
         JOIN clients_organisation d ON d.id = m.organisation_id AND d.kind = 'dealer'
         JOIN clients_organisation s ON s.parent_dealer_id = d.id
         WHERE m.user_id = %(user)s
-    )
+    ),
+    ARRAY(SELECT m.organisation_id FROM dealers_dealermembership m WHERE m.user_id = %(user)s)
 """
 
 
@@ -153,7 +157,17 @@ def resolve_scope(user) -> Scope:
     """Compute the user's scope from their roles, position and line-management chain."""
     with connection.cursor() as cursor:
         row = _execute_scope(cursor, user.position_id, user.pk)
-    unit_ids, region_ids, team_ids, role_names, has_device, policies, grant_rows, dealers = row
+    (
+        unit_ids,
+        region_ids,
+        team_ids,
+        role_names,
+        has_device,
+        policies,
+        grant_rows,
+        dealers,
+        members,
+    ) = row
     codes = frozenset(role_names or ())
     outside = bool(codes & roles.OUTSIDE_ROLES)
     parsed = []
@@ -174,6 +188,7 @@ def resolve_scope(user) -> Scope:
         region_ids=frozenset(region_ids or ()) if not outside else frozenset(),
         team_ids=frozenset(team_ids or ()),
         dealer_ids=frozenset(dealers or ()) if codes & DEALER_ROLES else frozenset(),
+        member_ids=frozenset(members or ()) if codes & DEALER_ROLES else frozenset(),
         roles=codes,
         has_otp_device=bool(has_device),
         field_policies=tuple(parsed),

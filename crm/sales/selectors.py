@@ -31,6 +31,7 @@ from decimal import Decimal
 
 from django.db.models import (
     BooleanField,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -57,6 +58,7 @@ from dealers.models import SalesReport
 
 # Plan targets, from the widest; each one's plans are summed beside the one above it.
 REGION, ORGANISATION, OUTLET = "region", "organisation", "outlet"
+_BOTH = "organisation or outlet"
 _CHILD = {REGION: ORGANISATION, ORGANISATION: OUTLET}
 _ONE = Decimal("0.1")
 
@@ -232,18 +234,22 @@ class NetworkSums:
             .values_list(*columns)
             .annotate(q=Sum("quantity"), a=Sum("amount"), n=Sum("line_count"))
         )
-        read = {"facts": keyed(facts)}
-        for target in (ORGANISATION, OUTLET):
-            plans = _of_target(Plan.objects.restrict(user, "view"), target).filter(
-                flow=cut.flow, **where
-            )
-            grouped = (
-                _counted(plans, target, cut)
-                .order_by()
-                .values_list(*columns)
-                .annotate(q=Sum("quantity"), a=Sum("amount"))
-            )
-            read[target] = keyed(grouped)
+        read = {"facts": keyed(facts), ORGANISATION: [], OUTLET: []}
+        # The organisations' and their outlets' plans in one query, told apart by the outlet.
+        plans = Plan.objects.restrict(user, "view").filter(
+            flow=cut.flow, organisation__isnull=False, **where
+        )
+        outlet_plan = ExpressionWrapper(Q(outlet__isnull=False), output_field=BooleanField())
+        grouped = (
+            _counted(plans, _BOTH, cut)
+            .order_by()
+            .annotate(outlet_plan=outlet_plan)
+            .values_list(*columns, "outlet_plan")
+            .annotate(q=Sum("quantity"), a=Sum("amount"))
+        )
+        for row in grouped:
+            key, values = (*row[:width], *(None,) * (3 - width)), row[width + 1 :]
+            read[OUTLET if row[width] else ORGANISATION].append((key, values))
         return read
 
     def table(
@@ -446,6 +452,9 @@ _SAME_TARGET = {
     REGION: "c.target_region_id = {p}.target_region_id",
     ORGANISATION: "c.organisation_id = {p}.organisation_id AND c.outlet_id IS NULL",
     OUTLET: "c.outlet_id = {p}.outlet_id",
+    # Organisations' and outlets' plans read together (NetworkSums): each by its own kind.
+    _BOTH: "(({p}.outlet_id IS NULL AND c.outlet_id IS NULL "
+    "AND c.organisation_id = {p}.organisation_id) OR c.outlet_id = {p}.outlet_id)",
 }
 _COVERED = """EXISTS (
     SELECT 1 FROM {p} c

@@ -2,13 +2,12 @@
 dealers and sub-dealers in and out of the manager's territory, their outlets, a small product
 group tree, and a helper that records lines."""
 
-import dataclasses
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from crm.accounts.scopes import scope_of
+from crm.accounts.scopes import resolve_scope
 from crm.core.choices import Channel, Source
 from crm.sales import services
 from crm.sales.choices import Flow
@@ -32,14 +31,14 @@ def may_view_sales(*users):
             user.__dict__.pop(attribute, None)
 
 
-def acting_for(user, *organisations):
-    """Make a dealer user act for these organisations. Dealer membership is not modelled yet
-    (crm.accounts.scopes leaves ``dealer_ids`` empty until the cabinet adds it), so tests set
-    the resolved scope the cabinet will produce."""
-    scope = scope_of(user)
-    user._crm_scope = dataclasses.replace(
-        scope, dealer_ids=frozenset(org.pk for org in organisations)
-    )
+def acting_for(user, organisation):
+    """Make a dealer's user act for this organisation: their membership (one per user), and
+    the scope resolved afresh, as the next request would."""
+    from dealers.models import DealerMembership
+
+    DealerMembership.objects.update_or_create(user=user, defaults={"organisation": organisation})
+    user._crm_scope = resolve_scope(user)
+    user.__dict__.pop("_dealers_cabinet", None)
     return user
 
 
