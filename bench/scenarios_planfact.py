@@ -29,9 +29,9 @@ PAGE_RATIO = 2.0
 CABINET_TARGET_MS = 50
 PAGE_QUERY_CEILING = 16
 # session, user, scope, permissions, the organisation; the group tree, the organisation's facts
-# and two kinds of plans, the network's (crm.sales.selectors.NetworkSums), outlet and
-# sub-dealer names; closed periods, reports
-CABINET_QUERY_CEILING = 16
+# and plans, the network's (crm.sales.selectors.NetworkSums), outlet and sub-dealer names;
+# closed periods, reports
+CABINET_QUERY_CEILING = 14
 
 
 def _ledger_size() -> int:
