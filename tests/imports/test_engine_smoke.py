@@ -1,9 +1,10 @@
 """First end-to-end import through the services: upload, check, import, re-run."""
 
 import pytest
+from django.db import connection
 
 from crm.clients.models import Organisation
-from crm.core.imports import registry, services
+from crm.core.imports import engine, registry, services
 from crm.core.imports.models import ImportStatus
 from tests.imports.conftest import INNS, csv_bytes, upload
 
@@ -39,3 +40,28 @@ def test_a_cp1251_semicolon_file_imports_and_a_rerun_changes_nothing(manager, wo
     again = run(manager, "клиенты.csv", content)
     assert again.status == ImportStatus.CHECKED
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
+
+
+def reltuples(model) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_big_import_gives_the_planner_fresh_statistics(manager, world, monkeypatch):
+    """Past ANALYZE_AFTER_ROWS written rows the table is analysed at once: the planner would
+    otherwise count the new rows as none until autovacuum got there."""
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 2)
+    rows = [
+        ["Наименование", "ИНН", "Регион"],
+        ["Ромашка", INNS[2], "77"],
+        ["Лютик", INNS[3], "77"],
+    ]
+    before = reltuples(Organisation)
+    job = run(manager, "клиенты.csv", csv_bytes(rows))
+    assert reltuples(Organisation) == before  # a check writes nothing and analyses nothing
+    services.import_apply(manager, job=job)
+    assert job.status == ImportStatus.DONE, (job.errors, job.message)
+    assert reltuples(Organisation) == Organisation.objects.count()
