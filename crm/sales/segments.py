@@ -297,9 +297,10 @@ def member_candidates(user, text: str):
     region name matches."""
     dealers = Organisation.objects.restrict(user).filter(kind__in=DEALER_KINDS, is_archived=False)
     found = organisation_search(dealers, text, user)
+    # Two id subqueries: the region's name as a join inside the OR took 0.5 s at full scale.
     in_region = dealers.filter(region__name__icontains=text)
     return (
-        Organisation.objects.filter(Q(pk__in=found.values("pk")) | Q(pk__in=in_region.values("pk")))
+        dealers.filter(Q(pk__in=found.values("pk")) | Q(pk__in=in_region.values("pk")))
         .select_related("region")
         .order_by("name", "pk")
     )

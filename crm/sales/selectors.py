@@ -183,9 +183,9 @@ class NetworkSums:
     """Plan vs fact of one organisation, and of the dealer's network it heads, read once for
     several tables: the dealer cabinet's home shows the organisation's product groups, its
     outlets and its sub-dealers, which as three ``plan_vs_fact_table`` calls cost nine
-    queries. Here the organisation's sums are read per outlet × product group (its facts, its
-    own plans, its outlets' plans) and, with ``network``, the network's per organisation
-    (facts, organisations' plans, outlets' plans); each table is summed from them. Rows,
+    queries. Here the organisation's sums are read per outlet × product group (its facts; its
+    own and its outlets' plans, in one query) and, with ``network``, the network's per
+    organisation in the same two queries; each table is summed from them. Rows,
     totals and field policies are those of ``plan_vs_fact_table`` for the same cut: levels
     product group and outlet with ``organisation``, level dealer with ``dealer`` (a test holds
     them equal). The network is read at the organisation's grain only: a dealer with sixty
