@@ -12,7 +12,8 @@ imported by bench.run.
 2. The staff plan-vs-fact page at region level (a quarter, sell-out, every region the head of
    sales sees) against the bare GROUP BY over the raw ledger lines for the same cut, measured
    in the same run. Targets: p50 ≤ 200 ms and ≤ 2 × the bare GROUP BY.
-3. The dealer cabinet home of the demo dealer. Target: p50 ≤ 50 ms.
+3. The dealer cabinet home of the demo dealer. Target: p50 ≤ 50 ms (the issue's; the ratio to
+   a hello-world view plus the page's SQL is reported beside it, not a target).
 """
 
 import os
@@ -259,7 +260,8 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
             reverse("dealers:home"),
             n=5 if smoke else 100,
             query_ceiling=CABINET_QUERY_CEILING,
-            target={"p50_ms": CABINET_TARGET_MS, "ratio": PAGE_RATIO},
+            # The issue's target is p50 alone; the ratio to hello-world + its SQL is reported.
+            target={"p50_ms": CABINET_TARGET_MS},
             scale=scale,
             row_counts={"ledger_lines": lines},
         )

@@ -134,9 +134,9 @@ def reports_due(user, organisation, day: date | None = None) -> list[DueReport]:
     closed = closed_starts(quarters)
     reports = {
         report.quarter_start: report
-        for report in SalesReport.objects.restrict(user, "view")
-        .filter(organisation=organisation, quarter_start__in=[q.start for q in quarters])
-        .select_related("submitted_by")
+        for report in SalesReport.objects.restrict(user, "view").filter(
+            organisation=organisation, quarter_start__in=[q.start for q in quarters]
+        )
     }
     return [
         DueReport(quarter, reports.get(quarter.start), quarter.start in closed)
