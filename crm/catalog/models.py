@@ -248,7 +248,6 @@ class Product(CatalogRecord):
             models.Index(fields=["-updated_at", "-id"], name="catalog_product_updated"),
             models.Index(fields=["group", "is_active"], name="catalog_product_group"),
             models.Index(fields=["brand", "is_active"], name="catalog_product_brand"),
-            models.Index(fields=["series"], name="catalog_product_series"),
             # Prefix search by article, any case: UPPER(sku) LIKE 'ABC%'.
             models.Index(
                 OpClass(Upper("sku"), name="varchar_pattern_ops"),
@@ -364,7 +363,6 @@ class PriceListItem(VersionedModel):
                 violation_error_message=_("A price cannot be negative."),
             ),
         ]
-        indexes = [models.Index(fields=["product"], name="catalog_pricelistitem_product")]
 
     def __str__(self):
         return f"{self.product} · {self.price}"

@@ -423,8 +423,6 @@ class Contact(VersionedModel):
             models.Index(fields=["phone"], name="clients_contact_phone"),
             models.Index(fields=["mobile"], name="clients_contact_mobile"),
             models.Index(fields=["region", "last_name"], name="clients_contact_region"),
-            models.Index(fields=["org_unit"], name="clients_contact_org_unit"),
-            models.Index(fields=["owner"], name="clients_contact_owner"),
             models.Index(Upper("email"), name="clients_contact_email"),
             # Name search is by the beginning of the last and first names, in byte order so
             # that one index serves both the prefix range and the ORDER BY (see contact_search).

@@ -144,7 +144,6 @@ class Outlet(VersionedModel):
                 name="outlets_owner_status",
                 condition=models.Q(is_archived=False),
             ),
-            models.Index(fields=["org_unit"], name="outlets_org_unit"),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="outlets_name_trgm"),
             GinIndex(OpClass(Upper("address"), name="gin_trgm_ops"), name="outlets_address_trgm"),
         ]

@@ -427,10 +427,7 @@ class DealerSegment(VersionedModel):
         verbose_name = _("dealer segment")
         verbose_name_plural = _("dealer segments")
         ordering = ["name", "id"]
-        indexes = [
-            models.Index(fields=["owner"], name="sales_segment_owner"),
-            models.Index(fields=["org_unit"], name="sales_segment_unit"),
-        ]
+        indexes = []
         triggers = [
             # A segment's plans copy its manager and org unit (their scope): push a change.
             pgtrigger.Trigger(
