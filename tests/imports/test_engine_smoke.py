@@ -65,3 +65,20 @@ def test_a_big_import_gives_the_planner_fresh_statistics(manager, world, monkeyp
     services.import_apply(manager, job=job)
     assert job.status == ImportStatus.DONE, (job.errors, job.message)
     assert reltuples(Organisation) == Organisation.objects.count()
+
+
+def test_undoing_a_big_import_gives_the_planner_fresh_statistics(manager, world, monkeypatch):
+    """Undo deletes what the import created: the statistics forget those rows at once too."""
+    monkeypatch.setattr(engine, "ANALYZE_AFTER_ROWS", 2)
+    rows = [
+        ["Наименование", "ИНН", "Регион"],
+        ["Ромашка", INNS[2], "77"],
+        ["Лютик", INNS[3], "77"],
+    ]
+    job = run(manager, "клиенты.csv", csv_bytes(rows))
+    services.import_apply(manager, job=job)
+    imported = Organisation.objects.count()
+    assert reltuples(Organisation) == imported
+    services.import_undo(manager, job=job)
+    assert job.status == ImportStatus.UNDONE
+    assert reltuples(Organisation) == Organisation.objects.count() == imported - 2

@@ -35,7 +35,7 @@ UPDATE_BATCH = 1000
 # New rows whose names are compared with existing names (one indexed query each); phones,
 # e-mails and INNs of all new rows are compared in bulk.
 DUPLICATE_NAME_ROWS = 500
-# An import that writes this many rows analyses its table afterwards (``_analyze``).
+# An import that writes this many rows analyses its table afterwards (``analyze_table``).
 ANALYZE_AFTER_ROWS = 5000
 
 
@@ -677,15 +677,16 @@ def execute(job: ImportJob, *, apply: bool, progress: bool = False, on_success=N
     if apply and not run.outcome.ok:
         run.outcome.created = run.outcome.updated = 0  # rolled back: nothing was written
     elif apply and run.outcome.created + run.outcome.updated >= ANALYZE_AFTER_ROWS:
-        _analyze(run.model)
+        analyze_table(run.model)
     return run.outcome
 
 
-def _analyze(model) -> None:
-    """Fresh planner statistics for a table a big import just wrote. Autovacuum gets to it
-    within minutes, or later when its workers are busy with larger tables; meanwhile the
-    planner counts the new rows as none. After 53,000 dealers' plans were loaded, the region
-    report's query against them took 5.6 s instead of 37 ms until the table was analysed."""
+def analyze_table(model) -> None:
+    """Fresh planner statistics for a table a big import (or its undo) just wrote.
+    Autovacuum gets to it within minutes, or later when its workers are busy with larger
+    tables; meanwhile the planner counts the new rows as none (or the removed ones as
+    there). After 53,000 dealers' plans were loaded, the region report's query against them
+    took 5.6 s instead of 37 ms until the table was analysed."""
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 

@@ -276,7 +276,8 @@ def import_undo(user, *, job: ImportJob) -> ImportJob:
             changes = ImportRowChange.objects.filter(job=job).order_by("row")
             editable = access.editable_fields(user, model) | set(spec.stamp_fields)
             now = timezone.now()
-            for start in range(0, changes.count(), UNDO_CHUNK):
+            count = changes.count()
+            for start in range(0, count, UNDO_CHUNK):
                 chunk = list(changes[start : start + UNDO_CHUNK])
                 refused += _undo_chunk(user, model, chunk, editable, now, dry=bool(refused))
             if refused:
@@ -285,6 +286,12 @@ def import_undo(user, *, job: ImportJob) -> ImportJob:
             records.PROPOSALS.withdraw_for_import(user, job.pk)
         locked.status, locked.undone_at = ImportStatus.UNDONE, now
         locked.save(update_fields=["status", "undone_at"])
+    if count >= engine.ANALYZE_AFTER_ROWS:
+        # As after the import: undoing 100,000 created rows deletes them, and until the table
+        # is analysed the planner still counts them. With 100,000 removed rows still in the
+        # statistics, an organisation list filtered by manager and category was planned as a
+        # sequential scan: 147 ms instead of 0.8 ms once analysed.
+        engine.analyze_table(model)
     job.status, job.undone_at = locked.status, locked.undone_at
     return job
 
