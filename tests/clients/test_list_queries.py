@@ -85,13 +85,21 @@ def measure(logged_in):
         fill(world, main, 3)
         client = logged_in(world["manager"])
         url = reverse(url_name, args=[main.pk]) if detail else reverse(url_name)
-        small, _sqls = count_queries(client, url, params, headers)
+        small, small_sqls = count_queries(client, url, params, headers)
         fill(world, main, 27, start=3)
         big, sqls = count_queries(client, url, params, headers)
-        assert small == big, f"{small} queries for 3 rows, {big} for 30:\n" + "\n".join(sqls)
+        # A list whose first page is not full counts its rows without a COUNT query
+        # (crm.core.generic.lists): the only query allowed to come with more rows.
+        assert uncounted(small_sqls) == uncounted(sqls), (
+            f"{small} queries for 3 rows, {big} for 30:\n" + "\n".join(sqls)
+        )
         return big, sqls
 
     return run
+
+
+def uncounted(sqls) -> int:
+    return len([sql for sql in sqls if not sql.startswith("SELECT COUNT(*) FROM (SELECT")])
 
 
 @pytest.mark.parametrize("case", list(LIST_CASES))

@@ -149,11 +149,20 @@ class ObjectListView(ScopedView):
         except ValueError:
             number = 1
         searching = bool(request.GET.get("q", "").strip())
-        total, more = capped_count(queryset, SEARCH_COUNT_CAP if searching else COUNT_CAP)
+        fetched = None
+        if number == 1:
+            # The first page first: when it is not full (a search, a narrow filter), it is
+            # the whole result and its length the exact count, without a COUNT query.
+            fetched = list(table.narrow(queryset)[: size + 1])
+        if fetched is not None and len(fetched) <= size:
+            total, more = len(fetched), False
+        else:
+            total, more = capped_count(queryset, SEARCH_COUNT_CAP if searching else COUNT_CAP)
         estimate = max(estimated_count(queryset), total + 1) if more else total
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
-        fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
+        if fetched is None or number != 1:
+            fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
         objects, has_next = fetched[:size], len(fetched) > size
         can_change = request.user.has_perm(access.permission_name(self.model, "change"))
         query = request.GET.copy()
