@@ -25,6 +25,7 @@ coarser plan of the same target, group and flow in the range covers it (a quarte
 also its months').
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -40,6 +41,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.catalog.models import ProductGroup
 from crm.clients.models import Organisation, OrganisationKind, OrganisationStatus
@@ -296,7 +298,7 @@ def _table(shape, level: str, tree, sums: tuple[dict, dict, dict], limit) -> Pla
     shown = keys
     if limit is not None and len(keys) > limit:
         shown = _largest(keys, facts, plans, limit, shape)
-    names = _names(level, tree, shown)
+    names = _names(level, tree, shown, shape.user)
     rows = [
         shape.row(key, names.get(key, ""), facts.get(key), plans.get(key), children.get(key))
         for key in shown
@@ -491,6 +493,7 @@ class _Shape:
     does, and None for every measure a field policy hides from the user."""
 
     def __init__(self, user, with_plan: bool, with_children: bool):
+        self.user = user
         hidden_line = access.hidden_fields(user, SalesLine)
         hidden_plan = access.hidden_fields(user, Plan)
         self.with_plan, self.with_children = with_plan, with_children
@@ -559,12 +562,34 @@ def _completion(fact, plan) -> Decimal | None:
     return (fact * 100 / plan).quantize(_ONE)
 
 
-def _names(level: str, tree, keys: set) -> dict:
+def _names(level: str, tree, keys: set, user) -> dict:
     ids = [key for key in keys if key is not None]
     if level == Level.PRODUCT_GROUP:
         return {key: tree.names.get(key, "") for key in ids}
-    model = {Level.REGION: Region, Level.DEALER: Organisation, Level.OUTLET: Outlet}[level]
+    if level == Level.DEALER:
+        return _organisation_names(ids, user)
+    model = {Level.REGION: Region, Level.OUTLET: Outlet}[level]
     return dict(model._base_manager.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _organisation_names(ids: list, user) -> dict:
+    """Organisations' names; namesakes (two "АО «Альянс-Север»" in one table) told apart
+    by their INN where the user's field policy shows it."""
+    inn_shown = "inn" not in access.hidden_fields(user, Organisation)
+    columns = ("pk", "name", "inn") if inn_shown else ("pk", "name")
+    rows = list(Organisation._base_manager.filter(pk__in=ids).values_list(*columns))
+    names = {row[0]: row[1] for row in rows}
+    if not inn_shown:
+        return names
+    taken = Counter(name.casefold() for name in names.values())
+    return {
+        pk: (
+            _("%(name)s, INN %(inn)s") % {"name": name, "inn": inn}
+            if inn and taken[name.casefold()] > 1
+            else name
+        )
+        for pk, name, inn in rows
+    }
 
 
 # --- the product group tree ---------------------------------------------------------------------

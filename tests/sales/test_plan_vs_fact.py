@@ -17,6 +17,7 @@ alpha          Apr    alpha's     synthetic    10,000 (after the quarter)
 Sell-in: 5,000 to alpha (Jan), 3,000 to zulu (Feb).
 """
 
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from crm.accounts.models import FieldAccess, FieldPolicy
+from crm.clients import requisites
 from crm.core.choices import Channel, Source
 from crm.sales import services
 from crm.sales.choices import Flow, Level, PeriodKind
@@ -173,6 +175,29 @@ def test_a_dealer_drill_down_shows_the_dealer_and_its_sub_dealers(plans):
     assert (alpha.name, alpha.fact_amount, alpha.plan_amount) == ("Альфа-Дилер", 1300, 1400)
     assert alpha.children_plan_amount == 600  # its outlets' plans
     assert rows[w["alpha_sub"].pk].plan_amount == 300
+
+
+def test_namesakes_are_told_apart_by_their_inn_unless_it_is_hidden(plans):
+    w = plans
+    rng = random.Random(7)
+    for dealer in ("alpha", "zulu"):
+        w[dealer].inn = requisites.make_inn_legal(rng, "77")
+    w["zulu"].name = w["alpha"].name  # two dealers of one name, as real bases have
+    w["alpha"].save()
+    w["zulu"].save()
+    rows = report(w["head"], Level.DEALER)
+    assert rows[w["alpha"].pk].name == f"Альфа-Дилер, ИНН {w['alpha'].inn}"
+    assert rows[w["zulu"].pk].name == f"Альфа-Дилер, ИНН {w['zulu'].inn}"
+    assert rows[w["alpha_sub"].pk].name == "Альфа-Суб"  # no namesake: the name alone
+    FieldPolicy.objects.create(
+        role=Group.objects.get(name="head_of_sales"),
+        model="clients.organisation",
+        field="inn",
+        access=FieldAccess.HIDDEN,
+    )
+    head = type(w["head"]).objects.get(pk=w["head"].pk)  # the policies are read per request
+    rows = report(head, Level.DEALER)
+    assert rows[w["alpha"].pk].name == rows[w["zulu"].pk].name == "Альфа-Дилер"
 
 
 def test_a_coarser_plan_inside_the_period_covers_the_finer_ones(plans):
