@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 from bench.scenarios_clients import ORG_NAME_SEARCH, ORG_PHONE_SEARCH, ROLES, login
 
 QUERY_CEILING = 8  # session, user, scope, permissions and one query per group (three)
-TARGET = {"p50_ms": 30, "ratio": 2.0}
+# The target is p50 alone; the ratio to hello-world + the page's SQL is reported.
+TARGET = {"p50_ms": 30, "text": "p50 ≤ 30 ms (the ratio is reported, not a target)"}
 ARTICLE_SEARCH = "DP-U"  # a product line of the demo catalogue (crm/catalog/demo.py)
 PLANTED_NAME = "Ромашка-Авто"
 
