@@ -389,7 +389,8 @@ def test_the_bench_scenarios_measure_every_role_and_kind(world):
     for result in results:
         assert result.queries <= result.query_ceiling, result.scenario
         assert result.row_counts["visible"] >= 1, result.scenario
-        assert result.target == {"p50_ms": 30, "ratio": 2.0}
+        assert result.target["p50_ms"] == 30
+        assert "ratio" not in result.target  # the target is p50 alone; ratio reported
         assert not result.passed  # only the full scale can pass
         assert result.ratio > 0
 
