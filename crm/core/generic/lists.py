@@ -161,7 +161,7 @@ class ObjectListView(ScopedView):
         estimate = max(estimated_count(queryset), total + 1) if more else total
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
-        if fetched is None or number != 1:
+        if fetched is None:  # a later page: read after the count has bounded its number
             fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
         objects, has_next = fetched[:size], len(fetched) > size
         can_change = request.user.has_perm(access.permission_name(self.model, "change"))
