@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -341,6 +342,13 @@ SPECTACULAR_SETTINGS = {
 # Events are browsed in the admin under "Events"; context (user, source, channel, request id)
 # is written by crm.core.audit.audit_context.
 PGHISTORY_ADMIN_ORDERING = "-pgh_created_at"
+# An event copies its record's foreign keys as plain columns. pghistory indexes each of them;
+# no query reads events by them (history is read by record, ``pgh_obj``, and by context), and
+# every write paid for them: on an organisation the history row's ten indexes were a third of
+# an UPDATE's cost. Only the record and context keys keep their indexes.
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
 # Triggers on Django's auto-created many-to-many tables (user groups and permissions, org unit
 # regions) cannot live in migrations; pgtrigger installs them after every `migrate`.
 PGTRIGGER_INSTALL_ON_MIGRATE = True

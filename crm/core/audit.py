@@ -62,5 +62,5 @@ def tracked_m2m(through_model, *, related_name: str):
     return pghistory.track(
         pghistory.InsertEvent("add"),
         pghistory.DeleteEvent("remove"),
-        obj_field=pghistory.ObjForeignKey(related_name=related_name),
+        obj_field=pghistory.ObjForeignKey(related_name=related_name, db_index=True),
     )(through_model)

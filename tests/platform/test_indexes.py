@@ -42,3 +42,37 @@ def test_the_check_finds_a_duplicate():
         cursor.execute(DUPLICATES)
         rows = cursor.fetchall()
     assert "test_dup_org_unit" in {name for row in rows for name in row[1:]}
+
+
+def test_audit_events_are_indexed_by_record_and_context_only():
+    """An event copies its record's foreign keys; nothing reads events by them, and each
+    index cost every audited write (settings.PGHISTORY_FOREIGN_KEY_FIELD)."""
+    from django.apps import apps
+
+    events = [
+        m for m in apps.get_models() if any(f.name == "pgh_obj" for f in m._meta.concrete_fields)
+    ]
+    assert len(events) > 40
+    extra = {}
+    with connection.cursor() as cursor:
+        for model in events:
+            columns = {
+                model._meta.pk.column,
+                model._meta.get_field("pgh_obj").column,
+                *[f.column for f in model._meta.concrete_fields if f.name == "pgh_context"],
+            }
+            cursor.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass",
+                [model._meta.db_table],
+            )
+            found = {row[0] for row in cursor.fetchall()} - columns
+            if found:
+                extra[model._meta.db_table] = sorted(found)
+            cursor.execute(
+                "SELECT count(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass AND a.attname = %s",
+                [model._meta.db_table, model._meta.get_field("pgh_obj").column],
+            )
+            assert cursor.fetchone()[0] >= 1, f"{model._meta.db_table} lost its record index"
+    assert extra == {}, f"event tables indexed on copied columns: {extra}"
