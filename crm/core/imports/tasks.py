@@ -32,3 +32,14 @@ def import_apply(job_id: int) -> str:
     services.run_apply(job, progress=True)
     services.notify_finished(job)
     return job.status
+
+
+@crm_task(name="core.analyze_table")
+def analyze_table(model: str) -> str:
+    """Fresh planner statistics for a table a big import or its undo has just written."""
+    from django.apps import apps
+
+    from crm.core.imports import engine
+
+    engine.analyze_table(apps.get_model(model))
+    return model
