@@ -568,8 +568,10 @@ class Run:
             fields_update(self.model, [obj for _n, obj, _c in batch], names, now=self.now)
 
     def recheck_scope(self, creates, updates) -> None:
-        rows = {obj.pk: n for n, obj in creates} | {obj.pk: n for n, obj, _c in updates}
         condition = access.row_filter(self.model, self.user, "view")
+        if not condition:  # the user sees every row: none can have left the scope
+            return
+        rows = {obj.pk: n for n, obj in creates} | {obj.pk: n for n, obj, _c in updates}
         visible = set(
             self.model._default_manager.filter(pk__in=list(rows))
             .filter(condition)
