@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import signals
 
 CHUNK_ROWS = 5000
@@ -171,6 +171,57 @@ def instance_maker(model: type[models.Model]):
         return obj
 
     return make
+
+
+def any_of(model: type[models.Model], name: str, values: Sequence):
+    """A filter ``<column> = ANY(%s)`` with the values as one array parameter: the same rows
+    as ``<name>__in=values``, without compiling a placeholder per value (43 ms of SQL
+    compilation for 2,000 INNs, more than the query took)."""
+    from django.db.models.expressions import RawSQL
+
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(model._meta.get_field(name).column)}"
+    # Quoted names from the model; the values are one parameter.
+    return RawSQL(f"{column} = ANY(%s)", (list(values),), output_field=models.BooleanField())  # noqa: S611
+
+
+def fetch_instances(queryset) -> list[models.Model]:
+    """The queryset's records as instances, built the way ``instance_maker`` builds new ones.
+
+    The ORM's iterator spends ~25 µs a row on an organisation (30 fields): 2.5 s of an
+    import matching 100,000 rows, three times the query's own time. This reads the rows with
+    the queryset's own SQL and fills each instance's ``__dict__`` directly. Anything the fast
+    path does not reproduce (field converters, annotations, related or deferred columns, init
+    signals) falls back to iterating the queryset.
+    """
+    model = queryset.model
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    columns = [column for column, _sql, _alias in compiler.select]
+    attnames = [f.attname for f in model._meta.concrete_fields]
+    plain = (
+        not compiler.annotation_col_map
+        and not (compiler.klass_info or {}).get("related_klass_infos")
+        and [getattr(getattr(c, "target", None), "attname", None) for c in columns] == attnames
+        and not compiler.get_converters(columns)
+        and not signals.pre_init.has_listeners(model)
+        and not signals.post_init.has_listeners(model)
+    )
+    if not plain:
+        return list(queryset)
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    new, state_class, alias = model.__new__, models.base.ModelState, queryset.db
+    objs = []
+    for row in rows:
+        obj = new(model)
+        state = obj.__dict__
+        state.update(zip(attnames, row, strict=True))
+        state["_state"] = model_state = state_class()
+        model_state.adding, model_state.db = False, alias
+        objs.append(obj)
+    return objs
 
 
 def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> None:

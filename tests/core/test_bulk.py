@@ -84,3 +84,44 @@ def test_the_fast_constructor_makes_what_the_model_makes():
     assert first.created_at is not None  # a callable default is called per instance
     with pytest.raises(TypeError):
         make({"region": 5})
+
+
+def test_fetched_instances_equal_the_orms(make_user):
+    """fetch_instances reads what iterating the queryset reads, and falls back to it for a
+    queryset it cannot reproduce (here: select_related)."""
+    from django.db.models import F
+
+    from crm.clients.models import Organisation
+
+    region = RegionFactory()
+    for i in range(3):
+        Organisation.objects.create(
+            name=f"Ромашка {i}", region=region, owner=make_user(), notes="заметка\tс табуляцией"
+        )
+    queryset = Organisation.objects.order_by("pk")
+    fast, orm = bulk.fetch_instances(queryset), list(queryset)
+    assert [o.pk for o in fast] == [o.pk for o in orm]
+    for a, b in zip(fast, orm, strict=True):
+        for field in Organisation._meta.concrete_fields:
+            assert getattr(a, field.attname) == getattr(b, field.attname), field.name
+        assert a._state.adding is False
+        assert a._state.db == "default"
+        assert a.region == b.region  # relations load as on any instance
+    related = bulk.fetch_instances(queryset.select_related("region"))
+    assert [o.pk for o in related] == [o.pk for o in orm]
+    annotated = bulk.fetch_instances(queryset.annotate(twice=F("version") * 2))
+    assert [o.twice for o in annotated] == [o.version * 2 for o in orm]
+
+
+def test_any_of_finds_what_in_finds(make_user):
+    from crm.clients.models import Organisation
+
+    region = RegionFactory()
+    names = ["Ромашка", "Лютик", "O'Брайен"]
+    for name in names:
+        Organisation.objects.create(name=name, region=region, owner=make_user())
+    wanted = ["Лютик", "O'Брайен", "нет такой"]
+    found = Organisation.objects.filter(bulk.any_of(Organisation, "name", wanted))
+    assert sorted(found.values_list("name", flat=True)) == sorted(wanted[:2])
+    by_region = Organisation.objects.filter(bulk.any_of(Organisation, "region", [region.pk]))
+    assert by_region.count() == 3

@@ -322,17 +322,17 @@ class Run:
             if not wanted:
                 continue
             lookup = key.lookup_field()
-            attname = self.model._meta.get_field(lookup).attname
             raw = sorted(
                 {v[1][v[0].index(lookup)] for v in wanted.values()} if lookup else set(), key=str
             )
             name_sets = {v[0] for v in wanted.values()}
             index: dict[tuple, list] = {}
             for start in range(0, len(raw), 5000):
-                queryset = manager.filter(**{f"{attname}__in": raw[start : start + 5000]})
+                part = raw[start : start + 5000]
+                queryset = manager.filter(bulk.any_of(self.model, lookup, part))
                 if self.apply:
                     queryset = queryset.select_for_update(of=("self",))
-                for obj in queryset.order_by("pk"):
+                for obj in bulk.fetch_instances(queryset.order_by("pk")):
                     for names in name_sets:
                         objkey = tuple(
                             key.normalise(getattr(obj, self.model._meta.get_field(f).attname))
