@@ -114,6 +114,25 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> N
             cursor.cursor.copy_expert(sql, _Stream(_chunks(rows)), size=65536)
 
 
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DateField,  # DateTimeField included
+    models.DecimalField,
+    models.FloatField,
+    models.UUIDField,
+    models.ForeignKey,
+)
+
+
+def is_plain(field: models.Field) -> bool:
+    """Whether the field's Python value is what the database stores (psycopg2 adapts it):
+    text, numbers, dates, booleans, UUIDs and keys; not JSON, arrays or custom fields."""
+    return isinstance(field, _PLAIN_FIELDS) and not isinstance(field, models.JSONField)
+
+
 def _converter(field: models.Field):
     """value → what ``encode`` should write, for one model field (chosen once per field)."""
     if isinstance(field, models.JSONField):
@@ -123,18 +142,7 @@ def _converter(field: models.Field):
             return None if value is None else json.dumps(value, cls=encoder, ensure_ascii=False)
 
         return dump
-    simple = (
-        models.CharField,
-        models.TextField,
-        models.IntegerField,
-        models.BooleanField,
-        models.DateField,  # DateTimeField included
-        models.DecimalField,
-        models.FloatField,
-        models.UUIDField,
-        models.ForeignKey,
-    )
-    if isinstance(field, simple):
+    if is_plain(field):
         return None  # the attribute as it is
     return lambda value: field.get_db_prep_save(value, connection)
 

@@ -125,3 +125,36 @@ def test_any_of_finds_what_in_finds(make_user):
     assert sorted(found.values_list("name", flat=True)) == sorted(wanted[:2])
     by_region = Organisation.objects.filter(bulk.any_of(Organisation, "region", [region.pk]))
     assert by_region.count() == 3
+
+
+def test_fields_update_writes_plain_and_other_columns_exactly(make_user):
+    """Plain columns travel as arrays (unnest), others (an array field here) as VALUES rows:
+    both arrive exactly, NULLs and awkward text included, and versions go up."""
+    from django.utils import timezone
+
+    from crm.clients.models import Organisation
+    from crm.core.imports.engine import fields_update
+    from crm.core.models import SavedView
+
+    region, owner = RegionFactory(), make_user()
+    orgs = [
+        Organisation.objects.create(name=f"Ромашка {i}", region=region, owner=owner)
+        for i in range(len(AWKWARD))
+    ]
+    other = RegionFactory()
+    for org, text in zip(orgs, AWKWARD, strict=True):
+        org.notes, org.region_id = text, other.pk
+    orgs[0].holding_id = None
+    before = {o.pk: o.version for o in orgs}
+    now = timezone.now()
+    fields_update(Organisation, orgs, ["notes", "region", "holding"], now=now)
+    for org in Organisation.objects.filter(pk__in=before):
+        assert org.notes == AWKWARD[[o.pk for o in orgs].index(org.pk)]
+        assert org.region_id == other.pk
+        assert org.version == before[org.pk] + 1
+        assert org.updated_at == now
+
+    views = [SavedView.objects.create(user=owner, list_key="k", name=f"v{i}") for i in range(2)]
+    views[0].columns, views[1].columns = ["name", "tab\there"], []
+    fields_update(SavedView, views, ["columns", "name"], now=now, bump_version=False)
+    assert [v.columns for v in SavedView.objects.order_by("pk")] == [["name", "tab\there"], []]

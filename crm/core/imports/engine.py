@@ -590,38 +590,47 @@ class Run:
 
 def fields_update(model, objs, names: list[str], *, now, bump_version: bool = True) -> None:
     """UPDATE many rows to their objects' values of ``names`` in one statement per batch;
-    the version goes up by one and updated_at is stamped (the objects get both too)."""
+    the version goes up by one and updated_at is stamped (the objects get both too).
+
+    The values travel as one array per column (``FROM unnest(%s::type[], ...)``) where every
+    column is of a plain type: no placeholder per value to build, send and parse. Other
+    columns (JSON, arrays) go as ``FROM (VALUES ...)`` rows."""
     meta = model._meta
-    table = connection.ops.quote_name(meta.db_table)
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
     pk = meta.pk
     columns = [meta.get_field(name) for name in names]
     versioned = bump_version and any(f.name == "version" for f in meta.concrete_fields)
-    sets = [f'{connection.ops.quote_name(f.column)} = v."c{i}"' for i, f in enumerate(columns)]
+    sets = [f'{quote(f.column)} = v."c{i}"' for i, f in enumerate(columns)]
     if versioned:
         sets += ['"version" = t."version" + 1', '"updated_at" = %s']
-    placeholders = ", ".join(
-        ["%s::" + pk.rel_db_type(connection)]
-        + [f"%s::{f.cast_db_type(connection)}" for f in columns]
-    )
     aliases = ", ".join(["pk"] + [f"c{i}" for i in range(len(columns))])
-    values, params = [], []
-    for obj in objs:
-        values.append(f"({placeholders})")
-        params.append(obj.pk)
-        for f in columns:
-            params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
-        if versioned:
+    types = [pk.rel_db_type(connection)] + [f.cast_db_type(connection) for f in columns]
+    if all(bulk.is_plain(f) for f in columns):
+        arrays = [[obj.pk for obj in objs]] + [
+            [getattr(obj, f.attname) for obj in objs] for f in columns
+        ]
+        source = "unnest({})".format(", ".join(f"%s::{t}[]" for t in types))
+        params = arrays
+    else:
+        row = "({})".format(", ".join(f"%s::{t}" for t in types))
+        source = "(VALUES {})".format(", ".join([row] * len(objs)))
+        params = []
+        for obj in objs:
+            params.append(obj.pk)
+            for f in columns:
+                params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
+    if versioned:
+        for obj in objs:
             obj.version += 1
             obj.updated_at = now
+        params = [now, *params]  # the updated_at parameter comes before the values
     # Quoted identifiers from the model; every value is a parameter.
     sql = (
         f"UPDATE {table} AS t SET {', '.join(sets)} "  # noqa: S608
-        f"FROM (VALUES {', '.join(values)}) AS v({aliases}) "
-        f"WHERE t.{connection.ops.quote_name(pk.column)} = v.pk"
+        f"FROM {source} AS v({aliases}) "
+        f"WHERE t.{quote(pk.column)} = v.pk"
     )
-    if versioned:
-        # the updated_at parameter comes before the VALUES parameters
-        params = [now, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
