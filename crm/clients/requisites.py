@@ -23,9 +23,14 @@ EXTENSION_RE = re.compile(
 )
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def _clean(value) -> str:
     """The value as text without any whitespace."""
-    return re.sub(r"\s+", "", str(value or ""))
+    if type(value) is str and value.isalnum():  # the usual case: nothing to strip
+        return value
+    return _WHITESPACE.sub("", str(value or ""))
 
 
 def _weighted(digits: str, weights) -> int:

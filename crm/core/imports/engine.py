@@ -325,29 +325,29 @@ class Run:
             raw = sorted(
                 {v[1][v[0].index(lookup)] for v in wanted.values()} if lookup else set(), key=str
             )
-            name_sets = {v[0] for v in wanted.values()}
-            index: dict[tuple, list] = {}
+            meta = self.model._meta
+            name_sets = {
+                names: [meta.get_field(f).attname for f in names]
+                for names in {v[0] for v in wanted.values()}
+            }
+            normalise = key.normalise
+            index: dict[tuple, dict] = {}  # (names, values) → {pk: record}
             for start in range(0, len(raw), 5000):
                 part = raw[start : start + 5000]
                 queryset = manager.filter(bulk.any_of(self.model, lookup, part))
                 if self.apply:
                     queryset = queryset.select_for_update(of=("self",))
                 for obj in bulk.fetch_instances(queryset.order_by("pk")):
-                    for names in name_sets:
-                        objkey = tuple(
-                            key.normalise(getattr(obj, self.model._meta.get_field(f).attname))
-                            for f in names
-                        )
-                        index.setdefault((names, objkey), [])
-                        if obj not in index[(names, objkey)]:
-                            index[(names, objkey)].append(obj)
+                    for names, attnames in name_sets.items():
+                        objkey = tuple(normalise(getattr(obj, a)) for a in attnames)
+                        index.setdefault((names, objkey), {}).setdefault(obj.pk, obj)
             still = []
             for entry in pending:
                 number = entry[0]
                 if number not in wanted:
                     still.append(entry)
                     continue
-                objs = index.get(wanted[number], [])
+                objs = list(index.get(wanted[number], {}).values())
                 if len(objs) > 1:
                     self.error(
                         number,
