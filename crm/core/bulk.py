@@ -130,7 +130,7 @@ _PLAIN_FIELDS = (
 def is_plain(field: models.Field) -> bool:
     """Whether the field's Python value is what the database stores (psycopg2 adapts it):
     text, numbers, dates, booleans, UUIDs and keys; not JSON, arrays or custom fields."""
-    return isinstance(field, _PLAIN_FIELDS) and not isinstance(field, models.JSONField)
+    return isinstance(field, _PLAIN_FIELDS)
 
 
 def _converter(field: models.Field):
@@ -147,6 +147,20 @@ def _converter(field: models.Field):
     return lambda value: field.get_db_prep_save(value, connection)
 
 
+def _has_init_signals(model: type[models.Model]) -> bool:
+    """Whether something listens to the model's pre_init or post_init: the fast builders
+    below skip ``Model.__init__`` and so those signals, and fall back to the ORM then."""
+    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+
+
+def _bare(model: type[models.Model], *, adding: bool, db: str | None) -> models.Model:
+    """An instance with only its state set; the caller fills its ``__dict__``."""
+    obj = model.__new__(model)
+    obj.__dict__["_state"] = state = models.base.ModelState()
+    state.adding, state.db = adding, db
+    return obj
+
+
 def instance_maker(model: type[models.Model]):
     """A constructor of new, unsaved instances from attribute names (``region_id``, not
     ``region``): ``make({"name": ...})`` gives what ``model(name=...)`` gives, every other
@@ -154,7 +168,7 @@ def instance_maker(model: type[models.Model]):
     its descriptors per call, and an import builds 100,000 of them: 1.4 s of a 100,000-row
     file's organisations went there. Models with init signals get the ordinary constructor.
     """
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    if _has_init_signals(model):
         return lambda values: model(**values)
     fixed, computed = {}, []
     for f in model._meta.concrete_fields:
@@ -163,15 +177,13 @@ def instance_maker(model: type[models.Model]):
         else:
             fixed[f.attname] = f.get_default()
     known = set(fixed) | {name for name, _default in computed}
-    new = model.__new__
 
     def make(values: dict):
         unknown = values.keys() - known
         if unknown:
             raise TypeError(f"{model.__name__} has no fields {sorted(unknown)}")
-        obj = new(model)
+        obj = _bare(model, adding=True, db=None)
         state = obj.__dict__
-        state["_state"] = models.base.ModelState()
         state.update(fixed)
         for name, default in computed:
             state[name] = default()
@@ -212,22 +224,17 @@ def fetch_instances(queryset) -> list[models.Model]:
         and not (compiler.klass_info or {}).get("related_klass_infos")
         and [getattr(getattr(c, "target", None), "attname", None) for c in columns] == attnames
         and not compiler.get_converters(columns)
-        and not signals.pre_init.has_listeners(model)
-        and not signals.post_init.has_listeners(model)
+        and not _has_init_signals(model)
     )
     if not plain:
         return list(queryset)
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    new, state_class, alias = model.__new__, models.base.ModelState, queryset.db
     objs = []
     for row in rows:
-        obj = new(model)
-        state = obj.__dict__
-        state.update(zip(attnames, row, strict=True))
-        state["_state"] = model_state = state_class()
-        model_state.adding, model_state.db = False, alias
+        obj = _bare(model, adding=False, db=queryset.db)
+        obj.__dict__.update(zip(attnames, row, strict=True))
         objs.append(obj)
     return objs
 
