@@ -1,7 +1,5 @@
 """Filters of the organisation, contact and interaction lists."""
 
-from functools import partial
-
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +13,7 @@ from crm.clients.models import (
     OrganisationStatus,
 )
 from crm.clients.selectors import dictionary_choices, owner_choices
+from crm.core.forms import LazyChoices
 
 
 class ArchiveFilter(django_filters.ChoiceFilter):
@@ -57,15 +56,15 @@ class OrganisationFilterSet(django_filters.FilterSet):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
         # Callables: the form field reads them when rendered, and deep copies skip them.
-        self.filters["region"].extra["choices"] = partial(dictionary_choices, "refs.Region")
-        self.filters["client_type"].extra["choices"] = partial(
+        self.filters["region"].extra["choices"] = LazyChoices(dictionary_choices, "refs.Region")
+        self.filters["client_type"].extra["choices"] = LazyChoices(
             dictionary_choices, "refs.ClientType"
         )
-        self.filters["category"].extra["choices"] = partial(
+        self.filters["category"].extra["choices"] = LazyChoices(
             dictionary_choices, "refs.ClientCategory"
         )
         user = request.user if request is not None else None
-        self.filters["owner"].extra["choices"] = partial(owner_choices, user)
+        self.filters["owner"].extra["choices"] = LazyChoices(owner_choices, user)
 
 
 class ContactFilterSet(django_filters.FilterSet):
@@ -79,7 +78,7 @@ class ContactFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        self.filters["region"].extra["choices"] = partial(dictionary_choices, "refs.Region")
+        self.filters["region"].extra["choices"] = LazyChoices(dictionary_choices, "refs.Region")
 
 
 class InteractionFilterSet(django_filters.FilterSet):

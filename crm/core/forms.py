@@ -21,6 +21,26 @@ def style_fields(form: forms.BaseForm) -> None:
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
 
 
+class LazyChoices:
+    """Choices computed when a field is rendered: ``LazyChoices(owner_choices, user)``.
+
+    A form deep-copies its fields, and with them a ``functools.partial``'s arguments: the
+    request's user, its cached relations and all. This callable is shared instead, as a
+    plain function would be.
+    """
+
+    __slots__ = ("args", "func")
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __call__(self):
+        return self.func(*self.args)
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class StyledFormMixin:
     """Mixin for forms rendered with templates/includes/form_fields.html."""
 

@@ -1,8 +1,9 @@
 """The main menu: groups of links, each shown only to users with its permission."""
 
+import functools
 from dataclasses import dataclass, field
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,10 +125,16 @@ def menu_for(user) -> list[dict]:
     groups = []
     for group in MENU:
         links = [
-            {"label": item.label, "url": reverse(item.url_name)}
+            {"label": item.label, "url": _url(item.url_name, get_script_prefix())}
             for item in group.items
             if item.visible_to(user)
         ]
         if links:
             groups.append({"label": group.label, "links": links})
     return groups
+
+
+@functools.cache
+def _url(name: str, prefix: str) -> str:
+    """A menu link, reversed once per process (and script prefix), not on every page."""
+    return reverse(name)

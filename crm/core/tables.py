@@ -14,7 +14,7 @@ from html import escape as _html_escape
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -50,10 +50,41 @@ class Column:
             target = getattr(target, part, None)
             if target is None:
                 return ""
-        display = getattr(target, f"get_{path[-1]}_display", None)
-        if display is not None:
-            return display()
+        labels = _choice_labels(type(target), path[-1])
+        if labels is not None:
+            value = getattr(target, path[-1])
+            try:
+                return labels.get(value, value)
+            except TypeError:  # an unhashable value has no label
+                return value
         return format_value(getattr(target, path[-1], ""))
+
+
+_NO_CHOICES = object()
+_CHOICE_FIELDS: dict[tuple, object] = {}
+_LABELS: dict[tuple, dict] = {}
+
+
+def _choice_labels(model, name: str) -> dict | None:
+    """{value: label} of a field with choices in the active language (what the model's
+    get_FOO_display returns, without rebuilding the choice map for every cell); None for a
+    field without choices."""
+    field = _CHOICE_FIELDS.get((model, name))
+    if field is None:
+        try:
+            found = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            found = None
+        field = _CHOICE_FIELDS[model, name] = (
+            found if found is not None and getattr(found, "choices", None) else _NO_CHOICES
+        )
+    if field is _NO_CHOICES:
+        return None
+    key = (field, translation.get_language())
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {value: str(label) for value, label in field.flatchoices}
+    return labels
 
 
 def format_value(value) -> str:

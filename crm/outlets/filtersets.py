@@ -1,13 +1,12 @@
 """Filters of the outlet list."""
 
-from functools import partial
-
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.clients.filtersets import ArchiveFilter
 from crm.clients.selectors import dictionary_choices, owner_choices
+from crm.core.forms import LazyChoices
 from crm.outlets.models import Outlet, OutletStatus
 
 
@@ -25,7 +24,9 @@ class OutletFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
-        self.filters["format"].extra["choices"] = partial(dictionary_choices, "refs.OutletFormat")
-        self.filters["region"].extra["choices"] = partial(dictionary_choices, "refs.Region")
+        self.filters["format"].extra["choices"] = LazyChoices(
+            dictionary_choices, "refs.OutletFormat"
+        )
+        self.filters["region"].extra["choices"] = LazyChoices(dictionary_choices, "refs.Region")
         user = request.user if request is not None else None
-        self.filters["owner"].extra["choices"] = partial(owner_choices, user)
+        self.filters["owner"].extra["choices"] = LazyChoices(owner_choices, user)

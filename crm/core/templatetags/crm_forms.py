@@ -2,8 +2,11 @@
 cost more than half of a list page with a few hundred managers to choose from."""
 
 from django import forms, template
+from django.utils import translation
+from django.utils.choices import CallableChoiceIterator
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django_filters.fields import ChoiceIterator
 
 register = template.Library()
 
@@ -16,10 +19,7 @@ def fast_field(bound_field):
         return bound_field.as_widget()
     current = bound_field.value()
     current = "" if current is None else str(current)
-    choices = tuple(
-        (str(v) if v is not None else "", str(label)) for v, label in bound_field.field.choices
-    )
-    options = _options_html(choices)
+    options = _options_for(bound_field.field)
     if current:
         marker = f'value="{conditional_escape(current)}"'
         options = options.replace(marker + ">", marker + " selected>", 1)
@@ -35,14 +35,76 @@ def fast_field(bound_field):
 _OPTIONS: dict[tuple, str] = {}
 
 
-def _options_html(choices: tuple) -> str:
-    """The <option> list of a choice set, built once per process and language."""
-    html = _OPTIONS.get(choices)
+def _options_for(field) -> str:
+    """The <option> list of a field's choices, built once per choice set and language.
+
+    A filter's choices are a cached list of a few hundred (id, name) pairs (managers,
+    regions). Iterating them through Django's normalising iterators and keying the cache by
+    the normalised strings cost most of a list page's filter bar, so a plain list of pairs is
+    keyed as it is; anything else (nested groups, lazy iterators) goes the normalised way.
+    """
+    language = translation.get_language()
+    source = _flat_source(field)
+    if source is not None:
+        key = (language, *source)
+        try:
+            html = _OPTIONS.get(key)
+        except TypeError:  # an unhashable label: a nested group
+            source = html = None
+        if source is not None:
+            if html is None:
+                head, pairs = source
+                if not all(type(p) is tuple and len(p) == 2 and _plain(p[1]) for p in pairs):
+                    return _normalised(field, language)
+                html = _remember(key, _options_html((*head, *pairs)))
+            return html
+    return _normalised(field, language)
+
+
+def _plain(label) -> bool:
+    return isinstance(label, str) or not isinstance(label, (list, tuple, dict))
+
+
+def _normalised(field, language) -> str:
+    choices = tuple((str(v) if v is not None else "", str(label)) for v, label in field.choices)
+    key = (language, choices)
+    html = _OPTIONS.get(key)
     if html is None:
-        if len(_OPTIONS) > 200:
-            _OPTIONS.clear()
-        html = _OPTIONS[choices] = "".join(
-            f'<option value="{conditional_escape(value)}">{conditional_escape(label)}</option>'
-            for value, label in choices
-        )
+        html = _remember(key, _options_html(choices))
     return html
+
+
+def _flat_source(field) -> tuple[tuple, tuple] | None:
+    """(leading empty/null choices, the pairs) of a django-filter choice field whose choices
+    are a list of pairs; None for anything else. The pairs are checked when first rendered."""
+    iterator = getattr(field, "choices", None)
+    if type(iterator) is not ChoiceIterator:
+        return None
+    inner = iterator.choices
+    if isinstance(inner, CallableChoiceIterator):
+        inner = inner.func()
+    elif callable(inner):
+        inner = inner()
+    if not isinstance(inner, (list, tuple)):
+        return None
+    head = []
+    if field.empty_label is not None:
+        head.append(("", str(field.empty_label)))
+    if field.null_label is not None:
+        head.append((field.null_value, str(field.null_label)))
+    return tuple(head), tuple(inner)
+
+
+def _remember(key: tuple, html: str) -> str:
+    if len(_OPTIONS) > 200:
+        _OPTIONS.clear()
+    _OPTIONS[key] = html
+    return html
+
+
+def _options_html(choices) -> str:
+    return "".join(
+        f'<option value="{conditional_escape("" if value is None else value)}">'
+        f"{conditional_escape(str(label))}</option>"
+        for value, label in choices
+    )

@@ -1,0 +1,129 @@
+"""The list page's shortcuts give what Django's own machinery gives: filter selects, choice
+labels in table cells, the row estimate and the menu links."""
+
+import copy
+
+import django_filters
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from crm.clients.models import Organisation, OrganisationStatus
+from crm.core.forms import LazyChoices
+from crm.core.generic.base import estimated_count
+from crm.core.navigation import menu_for
+from crm.core.tables import Column
+from crm.core.templatetags.crm_forms import fast_field
+
+
+def _select(choices, data=None, **options):
+    """The bound select of a one-filter FilterSet whose choices are ``choices``."""
+
+    class Filters(django_filters.FilterSet):
+        size = django_filters.ChoiceFilter(field_name="name", label="Size", **options)
+
+        class Meta:
+            model = Organisation
+            fields = []
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.filters["size"].extra["choices"] = choices
+
+    return Filters(data or {}, queryset=Organisation.objects.none()).form["size"]
+
+
+def _options(html: str) -> list[str]:
+    return html.split("<option ")[1:]
+
+
+def test_a_list_of_pairs_renders_every_option_escaped_with_the_current_one_selected():
+    pairs = [(1, "Small"), (2, "Big <b>&"), (3, "Huge")]
+    html = fast_field(_select(LazyChoices(list, pairs), {"size": "2"}))
+    assert html.startswith('<select name="size" id="id_size" class="form-select">')
+    assert _options(html)[0].startswith('value="">')  # the "all" choice
+    assert _options(html)[1:] == [
+        'value="1">Small</option>',
+        'value="2" selected>Big &lt;b&gt;&amp;</option>',
+        'value="3">Huge</option></select>',
+    ]
+
+
+def test_new_choices_show_up_and_lazy_labels_follow_the_language():
+    choices = [("a", _("Active")), ("p", _("Potential"))]
+    with translation.override("en"):
+        english = fast_field(_select(choices))
+    with translation.override("ru"):
+        russian = fast_field(_select(choices))
+    assert ">Active<" in english
+    assert ">Активный<" in russian
+    grown = fast_field(_select(LazyChoices(list, [(1, "One"), (2, "Two")])))
+    assert ">Two<" in grown
+    assert ">Three<" not in grown
+    grown = fast_field(_select(LazyChoices(list, [(1, "One"), (2, "Two"), (3, "Three")])))
+    assert ">Three<" in grown
+
+
+def test_choices_in_other_shapes_render_as_django_normalises_them():
+    as_lists = fast_field(_select([["x", "Ex"], ["y", "Why"]], {"size": "y"}))
+    assert _options(as_lists)[1:] == [
+        'value="x">Ex</option>',
+        'value="y" selected>Why</option></select>',
+    ]
+    from_a_generator = fast_field(_select(lambda: ((n, f"N{n}") for n in range(2))))
+    assert _options(from_a_generator)[1:] == [
+        'value="0">N0</option>',
+        'value="1">N1</option></select>',
+    ]
+
+
+def test_lazy_choices_are_shared_by_a_deep_copy_and_call_their_function_when_read(sales_manager):
+    calls = []
+
+    def owners(user):
+        calls.append(user)
+        return [(user.pk, str(user))]
+
+    lazy = LazyChoices(owners, sales_manager)
+    assert copy.deepcopy(lazy) is lazy
+    assert calls == []
+    html = fast_field(_select(lazy))
+    assert f'value="{sales_manager.pk}"' in html
+    assert calls == [sales_manager]
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_choice_column_shows_what_get_display_shows(language):
+    column = Column("status")
+    with translation.override(language):
+        for value in OrganisationStatus.values:
+            organisation = Organisation(name="Ромашка", status=value)
+            assert column.value(organisation) == organisation.get_status_display()
+        unknown = Organisation(name="Ромашка", status="gone")
+        assert column.value(unknown) == unknown.get_status_display() == "gone"
+    assert Column("name").value(Organisation(name="Ромашка")) == "Ромашка"
+
+
+@pytest.mark.django_db
+def test_the_row_estimate_is_asked_once_per_statement(django_assert_num_queries):
+    cache.clear()
+    for n in range(3):
+        Organisation.objects.create(name=f"Ромашка {n}")
+    everything = Organisation.objects.all()
+    with django_assert_num_queries(1):
+        first = estimated_count(everything)
+    with django_assert_num_queries(0):
+        assert estimated_count(everything) == first
+    with django_assert_num_queries(1):
+        estimated_count(everything.filter(status=OrganisationStatus.ACTIVE))
+
+
+@pytest.mark.django_db
+def test_menu_links_are_the_reversed_urls(admin_user):
+    groups = menu_for(admin_user)
+    links = [link["url"] for group in groups for link in group["links"]]
+    assert reverse("clients:organisation_list") in links
+    assert reverse("admin:index") in links
+    assert menu_for(admin_user) == groups
