@@ -165,9 +165,28 @@ class User(AbstractUser):
 
         return scope_of(self).roles if self.pk else frozenset()
 
+    def has_perm(self, perm, obj=None):
+        """Django's answer, with a model permission (no object) looked up in the set of all
+        the user's model permissions, read once per request: a page asks for twenty (its
+        menu, its buttons), and Django asks every authentication backend each time."""
+        if obj is not None or not self.is_active:
+            return super().has_perm(perm, obj)
+        if self.is_superuser:
+            return True
+        granted = self.__dict__.get("_model_perms")
+        if granted is None:
+            granted = self.__dict__["_model_perms"] = frozenset(self.get_all_permissions())
+        return perm in granted
+
     def refresh_access(self) -> None:
         """Forget the roles, scope, field policies and permissions read in this request."""
-        for name in ("_crm_scope", "_crm_field_levels", "_perm_cache", "_user_perm_cache"):
+        for name in (
+            "_crm_scope",
+            "_crm_field_levels",
+            "_perm_cache",
+            "_user_perm_cache",
+            "_model_perms",
+        ):
             self.__dict__.pop(name, None)
         self.__dict__.pop("_group_perm_cache", None)
 

@@ -4,6 +4,9 @@ import functools
 from dataclasses import dataclass, field
 
 from django.urls import get_script_prefix, reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 
@@ -122,16 +125,54 @@ MENU: list[NavGroup] = [
 
 def menu_for(user) -> list[dict]:
     """The groups and links this user may see, with resolved URLs."""
-    groups = []
-    for group in MENU:
-        links = [
-            {"label": item.label, "url": _url(item.url_name, get_script_prefix())}
-            for item in group.items
-            if item.visible_to(user)
-        ]
-        if links:
-            groups.append({"label": group.label, "links": links})
-    return groups
+    return _groups(_visible(user))
+
+
+def _visible(user) -> tuple[tuple[int, int], ...]:
+    """(group, item) positions of the links this user may see."""
+    return tuple(
+        (g, i)
+        for g, group in enumerate(MENU)
+        for i, item in enumerate(group.items)
+        if item.visible_to(user)
+    )
+
+
+_MENU_HTML: dict[tuple, str] = {}
+
+
+def menu_html(user) -> str:
+    """The menu's dropdowns for the navbar: the same groups and links as ``menu_for``, as
+    HTML built once per set of visible links, language and script prefix (a handful per
+    process), instead of a template loop on every page."""
+    visible = _visible(user)
+    key = (translation.get_language(), get_script_prefix(), visible)
+    html = _MENU_HTML.get(key)
+    if html is None:
+        if len(_MENU_HTML) > 500:
+            _MENU_HTML.clear()
+        html = _MENU_HTML[key] = "".join(
+            '<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#" '
+            'role="button" data-bs-toggle="dropdown" aria-expanded="false">'
+            f'{escape(group["label"])}</a><ul class="dropdown-menu">'
+            + "".join(
+                f'<li><a class="dropdown-item" href="{escape(link["url"])}">'
+                f"{escape(link['label'])}</a></li>"
+                for link in group["links"]
+            )
+            + "</ul></li>"
+            for group in _groups(visible)
+        )
+    return mark_safe(html)  # noqa: S308 (labels and URLs escaped above)
+
+
+def _groups(visible) -> list[dict]:
+    groups = {}
+    for g, i in visible:
+        item = MENU[g].items[i]
+        link = {"label": item.label, "url": _url(item.url_name, get_script_prefix())}
+        groups.setdefault(g, {"label": MENU[g].label, "links": []})["links"].append(link)
+    return list(groups.values())
 
 
 @functools.cache

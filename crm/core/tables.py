@@ -216,6 +216,40 @@ class Table:
             rows.append({"pk": obj.pk, "url": url, "html": html})
         return rows
 
+    def head_html(self, *, sort: str, query: str, selectable: bool) -> str:
+        """The header row's cells: sortable labels link to the same list sorted by them (the
+        second click reverses), ``query`` being the current query string without its sort."""
+        cells = []
+        if selectable:
+            label = _esc(str(_("Select all")))
+            cells.append(
+                '<th scope="col"><input class="form-check-input" type="checkbox" '
+                f'data-select-all="pk" aria-label="{label}"></th>'
+            )
+        prefix = "?" + _esc(query) + ("&amp;" if query else "") + "sort="
+        for column, label, sortable in self.header_cells():
+            if not sortable:
+                cells.append(f'<th scope="col">{_esc(label)}</th>')
+                continue
+            name = column.name
+            url = prefix + ("-" if sort == name else "") + _esc(name)
+            marker = ""
+            if sort == name:
+                marker = f' <i class="bi bi-sort-down-alt" aria-label="{_esc(_("ascending"))}"></i>'
+            elif sort == "-" + name:
+                marker = f' <i class="bi bi-sort-up" aria-label="{_esc(_("descending"))}"></i>'
+            cells.append(
+                f'<th scope="col"><a class="link-body-emphasis text-decoration-none" '
+                f'href="{url}" hx-get="{url}" hx-target="#list-results" hx-push-url="true">'
+                f"{_esc(label)}{marker}</a></th>"
+            )
+        return mark_safe("".join(cells))  # noqa: S308 (every part escaped above)
+
+    @staticmethod
+    def body_html(rows: list[dict]) -> str:
+        """The rows of ``rows()`` as one string of table rows."""
+        return mark_safe("".join(f"<tr>{row['html']}</tr>" for row in rows))  # noqa: S308
+
     def header(self) -> list[str]:
         return [self.labels[column.name] for column in self.shown]
 

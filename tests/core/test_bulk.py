@@ -88,7 +88,7 @@ def test_the_fast_constructor_makes_what_the_model_makes():
 
 def test_fetched_instances_equal_the_orms(make_user):
     """fetch_instances reads what iterating the queryset reads, and falls back to it for a
-    queryset it cannot reproduce (here: select_related)."""
+    queryset it cannot reproduce (here: an annotation)."""
     from django.db.models import F
 
     from crm.clients.models import Organisation
@@ -107,10 +107,56 @@ def test_fetched_instances_equal_the_orms(make_user):
         assert a._state.adding is False
         assert a._state.db == "default"
         assert a.region == b.region  # relations load as on any instance
-    related = bulk.fetch_instances(queryset.select_related("region"))
-    assert [o.pk for o in related] == [o.pk for o in orm]
     annotated = bulk.fetch_instances(queryset.annotate(twice=F("version") * 2))
     assert [o.twice for o in annotated] == [o.version * 2 for o in orm]
+
+
+def test_fetched_instances_with_related_rows_and_deferred_columns_equal_the_orms(
+    make_user, django_assert_num_queries
+):
+    """A list page's query: only() some columns, select_related() a nullable key and a
+    relation of a relation; the slice is the page."""
+    from crm.clients.models import Contact, Organisation
+
+    region = RegionFactory()
+    with_all = Organisation.objects.create(name="Ромашка", region=region, owner=make_user())
+    bare = Organisation.objects.create(name="Лютик")  # no region, no owner: outer joins
+    for organisation in (with_all, bare, with_all):
+        Contact.objects.create(organisation=organisation, last_name="Иванова", first_name="Мария")
+    queryset = (
+        Contact.objects.order_by("pk")
+        .select_related("organisation", "organisation__region", "organisation__owner")
+        .only(
+            "pk",
+            "last_name",
+            "organisation__name",
+            "organisation__region__name",
+            "organisation__owner__username",
+        )
+    )
+    with django_assert_num_queries(1):
+        fast = bulk.fetch_instances(queryset[:3])
+    orm = list(queryset[:3])
+    assert [c.pk for c in fast] == [c.pk for c in orm]
+    with django_assert_num_queries(0):
+        for a, b in zip(fast, orm, strict=True):
+            assert a.last_name == b.last_name
+            assert a.get_deferred_fields() == b.get_deferred_fields()
+            assert a.organisation.name == b.organisation.name
+            assert a.organisation.get_deferred_fields() == b.organisation.get_deferred_fields()
+            assert a.organisation._state.adding is False
+            region_a, region_b = a.organisation.region, b.organisation.region
+            assert (region_a and region_a.name) == (region_b and region_b.name)
+            owner_a, owner_b = a.organisation.owner, b.organisation.owner
+            assert (owner_a and owner_a.username) == (owner_b and owner_b.username)
+    assert fast[1].organisation.region is None
+    assert fast[0].organisation.region.pk == region.pk
+    with django_assert_num_queries(1):  # a deferred column loads on first use, as always
+        assert fast[0].first_name == "Мария"
+    assert bulk.fetch_instances(Contact.objects.filter(pk__in=[])) == []
+    assert [c.pk for c in bulk.fetch_instances(queryset.prefetch_related("interactions"))] == [
+        c.pk for c in orm
+    ]
 
 
 def test_any_of_finds_what_in_finds(make_user):

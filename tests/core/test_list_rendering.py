@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.clients.models import Organisation, OrganisationStatus
 from crm.core.forms import LazyChoices
 from crm.core.generic.base import estimated_count
-from crm.core.navigation import menu_for
+from crm.core.navigation import menu_for, menu_html
 from crm.core.tables import Column
 from crm.core.templatetags.crm_forms import fast_field
 
@@ -127,3 +127,21 @@ def test_menu_links_are_the_reversed_urls(admin_user):
     assert reverse("clients:organisation_list") in links
     assert reverse("admin:index") in links
     assert menu_for(admin_user) == groups
+    html = menu_html(admin_user)
+    for group in groups:
+        assert f">{group['label']}</a>" in html
+        for link in group["links"]:
+            assert f'href="{link["url"]}">{link["label"]}</a>' in html
+
+
+@pytest.mark.django_db
+def test_the_menu_follows_the_permissions_and_the_language(make_user):
+    manager = make_user(username="anna", role="sales_manager")
+    dealer = make_user(username="dealer", role="dealer")
+    with translation.override("ru"):
+        staff_menu = menu_html(manager)
+        assert reverse("clients:organisation_list") in staff_menu
+        assert ">Организации</a>" in staff_menu
+        assert reverse("clients:organisation_list") not in menu_html(dealer)
+    with translation.override("en"):
+        assert ">Organisations</a>" in menu_html(manager)

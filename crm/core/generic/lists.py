@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.core import access, exporting
+from crm.core.bulk import fetch_instances
 from crm.core.forms import style_fields
 from crm.core.generic.base import (
     COUNT_CAP,
@@ -153,7 +154,7 @@ class ObjectListView(ScopedView):
         if number == 1:
             # The first page first: when it is not full (a search, a narrow filter), it is
             # the whole result and its length the exact count, without a COUNT query.
-            fetched = list(table.narrow(queryset)[: size + 1])
+            fetched = fetch_instances(table.narrow(queryset)[: size + 1])
         if fetched is not None and len(fetched) <= size:
             total, more = len(fetched), False
         else:
@@ -162,18 +163,28 @@ class ObjectListView(ScopedView):
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
         if fetched is None:  # a later page: read after the count has bounded its number
-            fetched = list(table.narrow(queryset)[(number - 1) * size : number * size + 1])
+            fetched = fetch_instances(
+                table.narrow(queryset)[(number - 1) * size : number * size + 1]
+            )
         objects, has_next = fetched[:size], len(fetched) > size
         can_change = request.user.has_perm(access.permission_name(self.model, "change"))
         query = request.GET.copy()
         for param in ("page", "export"):
             query.pop(param, None)
+        selectable = self.bulk_actions and can_change
+        rows = table.rows(objects, selectable=selectable)
+        sort = request.GET.get("sort", "")
+        query_without_sort = _without(query, "sort")
         return {
             "view": self,
             "title": self.title or self.opts.verbose_name_plural.capitalize(),
             "opts": self.opts,
             "table": table,
-            "rows": table.rows(objects, selectable=self.bulk_actions and can_change),
+            "rows": rows,
+            "head_html": table.head_html(
+                sort=sort, query=query_without_sort, selectable=selectable
+            ),
+            "body_html": table.body_html(rows),
             "filterset": filterset,
             "problems": problems,
             "total": total,
@@ -189,8 +200,8 @@ class ObjectListView(ScopedView):
             "first_row": (number - 1) * size + 1 if objects else 0,
             "last_row": (number - 1) * size + len(objects),
             "query": query.urlencode(),
-            "query_without_sort": _without(query, "sort"),
-            "sort": request.GET.get("sort", ""),
+            "query_without_sort": query_without_sort,
+            "sort": sort,
             "search_text": request.GET.get("q", ""),
             "search_placeholder": self.search_placeholder(),
             "saved_views": [v for v in views if v.name],
