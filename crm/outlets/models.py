@@ -60,6 +60,7 @@ class Outlet(VersionedModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # outlets_region_status_all leads with it
     )
     # Placed by the geocoder from the address, or set by hand (geo_precision "manual").
     latitude = models.DecimalField(
@@ -98,6 +99,7 @@ class Outlet(VersionedModel):
         null=True,
         blank=True,
         related_name="outlets",
+        db_index=False,  # outlets_owner_status_all leads with it
     )
     contacts = models.ManyToManyField(
         "clients.Contact", verbose_name=_("contacts"), blank=True, related_name="outlets"
@@ -134,15 +136,13 @@ class Outlet(VersionedModel):
         indexes = [
             models.Index(fields=["name", "id"], name="outlets_name"),
             models.Index(fields=["-updated_at", "-id"], name="outlets_updated"),
+            # Whole-table, with the archive flag last: a partial index (working outlets only)
+            # cannot serve "working and archived", whose capped count then scanned the table.
             models.Index(
-                fields=["region", "status"],
-                name="outlets_region_status",
-                condition=models.Q(is_archived=False),
+                fields=["region", "status", "is_archived"], name="outlets_region_status_all"
             ),
             models.Index(
-                fields=["owner", "status"],
-                name="outlets_owner_status",
-                condition=models.Q(is_archived=False),
+                fields=["owner", "status", "is_archived"], name="outlets_owner_status_all"
             ),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="outlets_name_trgm"),
             GinIndex(OpClass(Upper("address"), name="gin_trgm_ops"), name="outlets_address_trgm"),
