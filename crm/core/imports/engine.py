@@ -99,6 +99,7 @@ class Run:
         self.now = timezone.now()
         self.can_add = self.user.has_perm(access.permission_name(self.model, "add"))
         self.make = bulk.instance_maker(self.model)
+        self.attnames = {f.name: f.attname for f in self.model._meta.concrete_fields}
         self.defaults = self.spec.defaults(self.user) if self.spec.defaults else {}
         self.columns: list[Column] = []
         self.source = _source(self.user)
@@ -252,6 +253,8 @@ class Run:
 
     def finish(self, column: Column, value):
         """The widget's value as the field stores it, checked by the field's validators."""
+        if value.__class__ is str and value and not column.validators:
+            return value  # what the steps below return for it: most cells of a file
         model_field = column.field
         if value is None and isinstance(model_field, models.CharField | models.TextField):
             value = "" if not model_field.null else value
@@ -315,8 +318,10 @@ class Run:
         pending = list(keyed)
         for key in self.spec.keys:
             wanted = {}
-            for number, values, _found in pending:
-                if all(values.get(f) not in (None, "") for f in key.fields_required()):
+            for number, values, found in pending:
+                if found[0] is key:  # keyed() normalised this key's values already
+                    wanted[number] = found[1:]
+                elif all(values.get(f) not in (None, "") for f in key.fields_required()):
                     names = tuple(f for f in key.fields if f in values)
                     wanted[number] = (names, tuple(key.normalise(values[f]) for f in names))
             if not wanted:
@@ -371,7 +376,11 @@ class Run:
         if pks:
             allowed = set(
                 access.restrict(
-                    self.model._default_manager.filter(pk__in=pks), self.user, "change"
+                    self.model._default_manager.filter(
+                        bulk.any_of(self.model, self.model._meta.pk.name, pks)
+                    ),
+                    self.user,
+                    "change",
                 ).values_list("pk", flat=True)
             )
         creates, updates, changes = [], [], []
@@ -411,16 +420,18 @@ class Run:
     def update_one(self, number, obj, values):
         """Set the row's values on the record: None on error, else (changed, prior values)."""
         changed, prior, proposed = [], {}, {}
+        attnames = self.attnames
         for name, value in values.items():
-            model_field = self.model._meta.get_field(name)
-            current = getattr(obj, model_field.attname)
-            if current != value and name in self.governed:
+            attname = attnames[name]
+            current = getattr(obj, attname)
+            if current == value:
+                continue
+            if name in self.governed:
                 proposed[name] = value  # requested after the write, never written here
                 continue
-            if current != value:
-                prior[model_field.attname] = current
-                setattr(obj, model_field.attname, value)
-                changed.append(name)
+            prior[attname] = current
+            setattr(obj, attname, value)
+            changed.append(name)
         if proposed:
             self.proposals.append((number, obj, proposed))
             self.outcome.proposed += len(proposed)
@@ -438,9 +449,7 @@ class Run:
         # A value the model's clean() derives back is no change (an outlet's plan names the
         # outlet's dealer, whatever the row's dealer cell says): a re-run stays unchanged.
         changed = [
-            name
-            for name in changed
-            if getattr(obj, meta.get_field(name).attname) != prior[meta.get_field(name).attname]
+            name for name in changed if getattr(obj, attnames[name]) != prior[attnames[name]]
         ]
         if not changed:
             return []
@@ -456,7 +465,7 @@ class Run:
             return None
         data = {**self.defaults}
         for name, value in values.items():
-            attname = self.model._meta.get_field(name).attname
+            attname = self.attnames[name]
             if value in (None, "") and attname in data:
                 continue  # an empty cell keeps the default of a new record (its manager...)
             data[attname] = value
@@ -573,7 +582,9 @@ class Run:
             return
         rows = {obj.pk: n for n, obj in creates} | {obj.pk: n for n, obj, _c in updates}
         visible = set(
-            self.model._default_manager.filter(pk__in=list(rows))
+            self.model._default_manager.filter(
+                bulk.any_of(self.model, self.model._meta.pk.name, list(rows))
+            )
             .filter(condition)
             .values_list("pk", flat=True)
         )
