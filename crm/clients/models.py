@@ -161,6 +161,7 @@ class Organisation(VersionedModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # clients_org_region_status_all leads with it
     )
     org_unit = models.ForeignKey(
         "accounts.OrgUnit",
@@ -176,6 +177,7 @@ class Organisation(VersionedModel):
         null=True,
         blank=True,
         related_name="organisations",
+        db_index=False,  # clients_org_owner_status_all leads with it
     )
     inn = models.CharField(_("INN"), max_length=12, blank=True, validators=[requisites.check_inn])
     kpp = models.CharField(_("KPP"), max_length=9, blank=True, validators=[requisites.check_kpp])
@@ -218,16 +220,13 @@ class Organisation(VersionedModel):
             models.Index(fields=["name", "id"], name="clients_org_name"),
             models.Index(fields=["-updated_at", "-id"], name="clients_org_updated"),
             models.Index(fields=["status"], name="clients_org_status"),
-            # The common list filters, for working (not archived) organisations.
+            # The common list filters. Whole-table, the archive flag last: a partial index
+            # (working rows only) cannot serve "working and archived" (see the outlets').
             models.Index(
-                fields=["region", "status"],
-                name="clients_org_region_status",
-                condition=models.Q(is_archived=False),
+                fields=["region", "status", "is_archived"], name="clients_org_region_status_all"
             ),
             models.Index(
-                fields=["owner", "status"],
-                name="clients_org_owner_status",
-                condition=models.Q(is_archived=False),
+                fields=["owner", "status", "is_archived"], name="clients_org_owner_status_all"
             ),
             # Dealer pickers (segments, plans) by region: the few thousand working dealers
             # among hundreds of thousands of clients.
