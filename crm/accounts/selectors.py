@@ -3,12 +3,14 @@
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crm.accounts.models import User
+from crm.core.bulk import fetch_instances
 
 
 def user_team(user: User) -> list[User]:
-    """The user's direct subordinates with their positions, in one query."""
-    return list(
-        user.subordinates.filter(is_active=True)
+    """The user's direct subordinates with their positions, in one query (a head of sales has
+    a few hundred: built by the fast instance builder, not the ORM's iterator)."""
+    return fetch_instances(
+        User.objects.filter(manager=user, is_active=True)
         .select_related("position__org_unit")
         .order_by("last_name", "first_name")
     )
