@@ -223,6 +223,7 @@ def fetch_instances(queryset) -> list[models.Model]:
         or queryset._iterable_class is not models.query.ModelIterable
         or queryset._prefetch_related_lookups
         or queryset._known_related_objects
+        or queryset.query.combinator
     ):
         return list(queryset)
     compiler = queryset.query.get_compiler(using=queryset.db)

@@ -154,6 +154,8 @@ def test_fetched_instances_with_related_rows_and_deferred_columns_equal_the_orms
     with django_assert_num_queries(1):  # a deferred column loads on first use, as always
         assert fast[0].first_name == "Мария"
     assert bulk.fetch_instances(Contact.objects.filter(pk__in=[])) == []
+    union = Contact.objects.filter(pk=fast[0].pk).union(Contact.objects.filter(pk=fast[1].pk))
+    assert sorted(c.pk for c in bulk.fetch_instances(union)) == sorted(c.pk for c in fast[:2])
     assert [c.pk for c in bulk.fetch_instances(queryset.prefetch_related("interactions"))] == [
         c.pk for c in orm
     ]
