@@ -100,7 +100,7 @@ def format_value(value) -> str:
     return str(value)
 
 
-def _esc(value) -> str:
+def esc(value) -> str:
     """HTML-escape a cell (stdlib: Django's escape() checks for lazy strings on every call)."""
     return _html_escape(str(value), quote=True)
 
@@ -195,7 +195,7 @@ class Table:
         """
         rows = []
         url_of = self._url_maker()
-        select = _esc(str(_("Select")))
+        select = esc(str(_("Select")))
         for obj in objects:
             url = url_of(obj)
             cells = []
@@ -206,12 +206,12 @@ class Table:
                 )
             for column in self.shown:
                 value = column.value(obj)
-                css = f' class="{_esc(column.css)}"' if column.css else ""
+                css = f' class="{esc(column.css)}"' if column.css else ""
                 if column.link:
-                    text = _esc(value) if value not in (None, "") else "—"
-                    cells.append(f'<td{css}><a href="{_esc(url)}">{text}</a></td>')
+                    text = esc(value) if value not in (None, "") else "—"
+                    cells.append(f'<td{css}><a href="{esc(url)}">{text}</a></td>')
                 else:
-                    cells.append(f"<td{css}>{_esc(value)}</td>")
+                    cells.append(f"<td{css}>{esc(value)}</td>")
             html = mark_safe("".join(cells))  # noqa: S308 (values escaped above)
             rows.append({"pk": obj.pk, "url": url, "html": html})
         return rows
@@ -221,27 +221,27 @@ class Table:
         second click reverses), ``query`` being the current query string without its sort."""
         cells = []
         if selectable:
-            label = _esc(str(_("Select all")))
+            label = esc(str(_("Select all")))
             cells.append(
                 '<th scope="col"><input class="form-check-input" type="checkbox" '
                 f'data-select-all="pk" aria-label="{label}"></th>'
             )
-        prefix = "?" + _esc(query) + ("&amp;" if query else "") + "sort="
+        prefix = "?" + esc(query) + ("&amp;" if query else "") + "sort="
         for column, label, sortable in self.header_cells():
             if not sortable:
-                cells.append(f'<th scope="col">{_esc(label)}</th>')
+                cells.append(f'<th scope="col">{esc(label)}</th>')
                 continue
             name = column.name
-            url = prefix + ("-" if sort == name else "") + _esc(name)
+            url = prefix + ("-" if sort == name else "") + esc(name)
             marker = ""
             if sort == name:
-                marker = f' <i class="bi bi-sort-down-alt" aria-label="{_esc(_("ascending"))}"></i>'
+                marker = f' <i class="bi bi-sort-down-alt" aria-label="{esc(_("ascending"))}"></i>'
             elif sort == "-" + name:
-                marker = f' <i class="bi bi-sort-up" aria-label="{_esc(_("descending"))}"></i>'
+                marker = f' <i class="bi bi-sort-up" aria-label="{esc(_("descending"))}"></i>'
             cells.append(
                 f'<th scope="col"><a class="link-body-emphasis text-decoration-none" '
                 f'href="{url}" hx-get="{url}" hx-target="#list-results" hx-push-url="true">'
-                f"{_esc(label)}{marker}</a></th>"
+                f"{esc(label)}{marker}</a></th>"
             )
         return mark_safe("".join(cells))  # noqa: S308 (every part escaped above)
 

@@ -1,16 +1,11 @@
 """Tags of the accounts pages."""
 
-from html import escape as _escape
-
 from django import template
 from django.utils.safestring import mark_safe
 
+from crm.core.tables import esc as escape
+
 register = template.Library()
-
-
-def escape(value) -> str:
-    """HTML-escape (stdlib: Django's escape() checks for lazy strings on every call)."""
-    return _escape(value, quote=True)
 
 
 @register.simple_tag

@@ -50,14 +50,12 @@ def _options_for(field) -> str:
         try:
             html = _OPTIONS.get(key)
         except TypeError:  # an unhashable label: a nested group
-            source = html = None
-        if source is not None:
-            if html is None:
-                head, pairs = source
-                if not all(type(p) is tuple and len(p) == 2 and _plain(p[1]) for p in pairs):
-                    return _normalised(field, language)
-                html = _remember(key, _options_html((*head, *pairs)))
+            return _normalised(field, language)
+        if html is not None:
             return html
+        head, pairs = source
+        if all(type(p) is tuple and len(p) == 2 and _plain(p[1]) for p in pairs):
+            return _remember(key, _options_html((*head, *pairs)))
     return _normalised(field, language)
 
 
