@@ -246,8 +246,9 @@ class Grid:
         return {row.outlet.pk for row in self.rows if row.outlet is not None}
 
     def labels(self) -> dict[tuple[int | None, int], str]:
+        without = _("Without an outlet")  # outside the f-string, where xgettext finds it
         return {
-            cell.figure_key: f"{row.outlet or _('Without an outlet')} · {cell.group_name}"
+            cell.figure_key: f"{row.outlet or without} · {cell.group_name}"
             for row in self.rows
             for cell in row.cells
         }

@@ -1,22 +1,23 @@
-"""Authentication backend: Django's model backend, reading a user's permissions in one query."""
+"""Authentication backend: Django's model backend, answering from the user's scope, which
+reads the model permissions in the request's one access query (crm.accounts.scopes)."""
 
 from functools import cache
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.db.models import Q
+
+from crm.accounts.scopes import scope_of
 
 # Stands for the user's id while the query is compiled; each request passes its own.
 _ANY_USER = -1
 
 
 @cache
-def _permissions_sql() -> str:
-    """SQL of the user's own and their roles' permissions, compiled by the ORM once per
-    process: every request reads them, and compiling the query each time cost three times
-    what running it does. Two small id subqueries: an OR across both joins multiplies rows
-    first. Its only parameters are the user's id, twice."""
+def permissions_sql() -> str:
+    """SQL of the user's own and their roles' permissions (app label, codename), compiled by
+    the ORM once per process and run inside the scope query. Two small id subqueries: an OR
+    across both joins multiplies rows first. Its only parameters are the user's id, twice."""
     own = Permission.user_set.through.objects.filter(user_id=_ANY_USER)
     roles = Permission.group_set.through.objects.filter(
         group__in=Permission.group_set.field.model.user_set.through.objects.filter(
@@ -34,8 +35,9 @@ def _permissions_sql() -> str:
 
 
 class CrmModelBackend(ModelBackend):
-    """Model permissions from the user's own and their roles' grants in one query, cached on
-    the user object for the request (Django's backend needs two)."""
+    """Model permissions from the user's own and their roles' grants, read with the scope
+    (no query of their own; Django's backend needs two), cached on the user object for the
+    request. ``user.refresh_access()`` forgets both."""
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
@@ -43,9 +45,7 @@ class CrmModelBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             if user_obj.is_superuser:
                 rows = Permission.objects.values_list("content_type__app_label", "codename")
+                user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
             else:
-                with connection.cursor() as cursor:
-                    cursor.execute(_permissions_sql(), [user_obj.pk, user_obj.pk])
-                    rows = cursor.fetchall()
-            user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
+                user_obj._perm_cache = set(scope_of(user_obj).permissions)
         return user_obj._perm_cache

@@ -43,6 +43,9 @@ class Scope:
     field_policies: tuple[tuple[str, int], ...] = ()
     # permission codename ("view_organisation") → ids of the rows lent to the user (guardian)
     grants: tuple[tuple[str, frozenset[int]], ...] = ()
+    # "app_label.codename" of every model permission the user holds, their own and their
+    # roles' (crm.accounts.backends.CrmModelBackend answers from it)
+    permissions: frozenset[str] = frozenset()
 
     def granted(self, codename: str) -> frozenset[int]:
         for name, ids in self.grants:
@@ -51,13 +54,13 @@ class Scope:
         return frozenset()
 
 
-# One round trip per request for everything access needs: the user's roles, whether they have
-# a second-factor device, the field policies of their roles and position, and the user's unit
-# and the units below it; the regions of those units, or of the nearest unit
-# above that has regions (an office inherits its region's territory); the user and everyone who
-# reports to them, at any depth; the organisations a dealer's user acts for (the dealer of
-# their membership and its sub-dealers; a sub-dealer's user: the sub-dealer alone). UNION (not
-# UNION ALL) stops at cycles.
+# One round trip per request for everything access needs: the user's roles, their model
+# permissions, whether they have a second-factor device, the field policies of their roles and
+# position, and the user's unit and the units below it; the regions of those units, or of the
+# nearest unit above that has regions (an office inherits its region's territory); the user and
+# everyone who reports to them, at any depth; the organisations a dealer's user acts for (the
+# dealer of their membership and its sub-dealers; a sub-dealer's user: the sub-dealer alone).
+# UNION (not UNION ALL) stops at cycles.
 _SCOPE_SQL = """
 WITH RECURSIVE
 me(unit_id) AS (SELECT org_unit_id FROM accounts_position WHERE id = %(position)s),
@@ -109,7 +112,11 @@ SELECT
         JOIN clients_organisation s ON s.parent_dealer_id = d.id
         WHERE m.user_id = %(user)s
     ),
-    ARRAY(SELECT m.organisation_id FROM dealers_dealermembership m WHERE m.user_id = %(user)s)
+    ARRAY(SELECT m.organisation_id FROM dealers_dealermembership m WHERE m.user_id = %(user)s),
+    ARRAY(
+        SELECT perm.app_label || '.' || perm.codename
+        FROM ({permissions}) perm(app_label, codename)
+    )
 """
 
 
@@ -117,6 +124,7 @@ def _scope_sql() -> str:
     """The scope query, with the grant tables the access registry knows (built once)."""
     global _SCOPE_SQL_FULL
     if _SCOPE_SQL_FULL is None:
+        from crm.accounts.backends import permissions_sql
         from crm.core.access import grant_tables
 
         # Table names come from model metadata, never from input.
@@ -126,7 +134,11 @@ def _scope_sql() -> str:
             for table in grant_tables()
         ]
         grants = " UNION ALL ".join(parts) or "SELECT NULL::text WHERE false"
-        _SCOPE_SQL_FULL = _SCOPE_SQL.replace("{grants}", grants)
+        # The ORM's own SQL of the user's model permissions (two placeholders, both the user).
+        permissions = permissions_sql().replace("%s", "%(user)s")
+        _SCOPE_SQL_FULL = _SCOPE_SQL.replace("{grants}", grants).replace(
+            "{permissions}", permissions
+        )
     return _SCOPE_SQL_FULL
 
 
@@ -167,6 +179,7 @@ def resolve_scope(user) -> Scope:
         grant_rows,
         dealers,
         members,
+        permissions,
     ) = row
     codes = frozenset(role_names or ())
     outside = bool(codes & roles.OUTSIDE_ROLES)
@@ -193,6 +206,7 @@ def resolve_scope(user) -> Scope:
         has_otp_device=bool(has_device),
         field_policies=tuple(parsed),
         grants=tuple((name, frozenset(ids)) for name, ids in grants.items()),
+        permissions=frozenset(permissions or ()),
     )
 
 

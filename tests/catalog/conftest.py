@@ -19,8 +19,7 @@ def grant(user, *actions):
     user.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="catalog", codename__in=wanted)
     )
-    for attribute in ("_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(attribute, None)
+    user.refresh_access()
     return user
 
 

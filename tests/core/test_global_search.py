@@ -322,7 +322,7 @@ def query_count(client, params, headers=None) -> int:
 
 
 SESSION_AND_USER = 2  # the session row and the user
-SCOPE_AND_PERMISSIONS = 2  # the user's scope and model permissions, resolved once a request
+SCOPE_AND_PERMISSIONS = 1  # the user's scope, model permissions included, once a request
 
 
 @pytest.mark.parametrize(

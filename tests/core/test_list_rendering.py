@@ -145,3 +145,20 @@ def test_the_menu_follows_the_permissions_and_the_language(make_user):
         assert reverse("clients:organisation_list") not in menu_html(dealer)
     with translation.override("en"):
         assert ">Organisations</a>" in menu_html(manager)
+
+
+@pytest.mark.django_db
+def test_the_column_chooser_lists_every_visible_column_with_the_shown_ones_checked(make_user):
+    from crm.clients.tables import OrganisationTable
+
+    manager = make_user(username="anna", role="sales_manager")
+    table = OrganisationTable(manager, ["inn", "name"])
+    html = str(table.chooser_html())
+    for name, label, shown in table.choices():
+        checked = " checked" if shown else ""
+        assert (
+            f'name="columns" value="{name}" id="col-{name}"{checked}>'
+            f'<label class="form-check-label" for="col-{name}">{label}</label>'
+        ) in html
+    assert html.count('type="checkbox"') == len(table.choices())
+    assert {name for name, _label, shown in table.choices() if shown} == {"inn", "name"}

@@ -94,3 +94,39 @@ def test_a_changed_string_gets_no_fuzzy_guess_in_either_catalogue(tmp_path):
     entry = russian[russian.index('msgid "Reopen the quarter at once"') :].split("\n\n")[0]
     assert 'msgstr ""' in entry
     assert "#, fuzzy" not in russian
+
+
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "pgettext", "npgettext"}
+
+
+def _gettext_inside_fstrings(source: str) -> list[int]:
+    """Lines where a gettext call sits inside an f-string: xgettext does not look there, so
+    the string never reaches the catalogue and shows untranslated."""
+    import ast
+
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.JoinedStr):
+            continue
+        for inner in ast.walk(node):
+            if (
+                isinstance(inner, ast.Call)
+                and isinstance(inner.func, ast.Name)
+                and inner.func.id in GETTEXT_NAMES
+            ):
+                lines.append(inner.lineno)
+    return lines
+
+
+def test_no_gettext_call_hides_inside_an_f_string():
+    found = []
+    for folder in ("crm", "dealers", "integrations"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for line in _gettext_inside_fstrings(path.read_text(encoding="utf-8")):
+                found.append(f"{path.relative_to(ROOT)}:{line}")
+    assert found == []
+
+
+def test_the_f_string_check_sees_a_hidden_call():
+    assert _gettext_inside_fstrings("x = f\"<i>{_('ascending')}</i>\"\n") == [1]
+    assert _gettext_inside_fstrings('label = _("ascending")\nx = f"<i>{label}</i>"\n') == []

@@ -17,9 +17,7 @@ BAD_INN = "7707083894"
 
 def grant(user, *codenames):
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    for cache in ("_perm_cache", "_user_perm_cache", "_crm_field_levels"):
-        if hasattr(user, cache):
-            delattr(user, cache)
+    user.refresh_access()
     return user
 
 

@@ -27,8 +27,7 @@ def may_view_sales(*users):
     """The sales permissions the roles will get by default (not declared in roles.py yet)."""
     for user in users:
         add_perms(user, *SALES_VIEW, app="sales")
-        for attribute in ("_perm_cache", "_user_perm_cache", "_crm_scope"):
-            user.__dict__.pop(attribute, None)
+        user.refresh_access()
 
 
 def acting_for(user, organisation):
@@ -105,5 +104,4 @@ def without_sales_permissions(user) -> None:
     for group in user.groups.all():
         group.permissions.remove(*sales)
     user.user_permissions.remove(*sales)
-    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
-        user.__dict__.pop(cache, None)
+    user.refresh_access()

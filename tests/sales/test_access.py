@@ -88,8 +88,7 @@ def test_lines_are_not_changed_through_the_rule(lines):
     w = lines
     may_view_sales(w["manager"])
     add_perms(w["manager"], "change_salesline", "delete_salesline", app="sales")
-    w["manager"].__dict__.pop("_perm_cache", None)
-    w["manager"].__dict__.pop("_user_perm_cache", None)
+    w["manager"].refresh_access()
     assert not access.restrict(SalesLine.objects.all(), w["manager"], "change").exists()
     assert not access.restrict(SalesLine.objects.all(), w["manager"], "delete").exists()
 
@@ -122,7 +121,6 @@ def test_plans_are_changed_by_their_owner_or_the_territory(sales_world):
     region = PlanFactory(target_region=w["regions"]["77"], **common)
     for user in (w["manager"], w["regional"]):
         add_perms(user, "change_plan", app="sales")
-        user.__dict__.pop("_perm_cache", None)
-        user.__dict__.pop("_user_perm_cache", None)
+        user.refresh_access()
     assert set(Plan.objects.restrict(w["manager"], "change")) == {mine}
     assert set(Plan.objects.restrict(w["regional"], "change")) == {mine, region}

@@ -40,8 +40,7 @@ def world(request):
 
 def grant(user, *codenames):
     add_perms(user, *codenames, app="sales")
-    for cache in ("_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(cache, None)
+    user.refresh_access()
 
 
 def page(client, **params):

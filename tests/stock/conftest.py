@@ -19,8 +19,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def forget_permissions(user) -> None:
-    for attribute in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_crm_scope"):
-        user.__dict__.pop(attribute, None)
+    user.refresh_access()
 
 
 @pytest.fixture

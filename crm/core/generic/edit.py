@@ -80,7 +80,8 @@ class ObjectEditView(ScopedView):
             form.add_error(None, error.message)
             return self.render_form(form, obj)
         note = getattr(saved, "_write_note", "")  # e.g. fields sent for approval
-        messages.success(request, f"{_('Saved.')} {note}".strip())
+        saved_text = _("Saved.")  # outside the f-string, where xgettext finds it
+        messages.success(request, f"{saved_text} {note}".strip())
         return HttpResponseRedirect(self.success_url(saved))
 
     def save(self, form, obj):
