@@ -7,12 +7,13 @@ MANAGE := $(PY) manage.py
 SCALE ?= ci
 STAMP := .venv/.installed
 
-.PHONY: help run test install system-deps static messages db migrate demo serve lint check pytest smoke bench bench-smoke clean
+.PHONY: help run test install system-deps static messages db migrate demo serve lint check pytest smoke bench bench-ab bench-smoke clean
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 with workers"
 	@echo "make test   - install and run every check and the whole test suite"
 	@echo "make bench SCALE=ci|full - benchmarks, results in bench/results/"
+	@echo "make bench-ab BASE=<commit> - list pages of the working tree against a commit's"
 
 # --- installation -------------------------------------------------------------------------
 .venv/bin/python:
@@ -83,6 +84,10 @@ smoke: install static messages db
 
 bench: install static messages db
 	$(PY) -m bench.run --scale $(SCALE)
+
+# Two commits' list pages timed against each other in alternation: make bench-ab BASE=<commit>
+bench-ab: install static messages db
+	$(PY) -m bench.ab --base $(BASE)
 
 bench-smoke: install static messages db
 	$(PHASE) "bench smoke" $(PY) -m bench.run --scale ci --smoke

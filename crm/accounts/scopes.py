@@ -60,7 +60,7 @@ class Scope:
 # nearest unit above that has regions (an office inherits its region's territory); the user and
 # everyone who reports to them, at any depth; the organisations a dealer's user acts for (the
 # dealer of their membership and its sub-dealers; a sub-dealer's user: the sub-dealer alone).
-# UNION (not UNION ALL) stops at cycles.
+# UNION (not UNION ALL) stops at cycles. A superuser's permissions are not read: they hold all.
 _SCOPE_SQL = """
 WITH RECURSIVE
 me(unit_id) AS (SELECT org_unit_id FROM accounts_position WHERE id = %(position)s),
@@ -116,6 +116,7 @@ SELECT
     ARRAY(
         SELECT perm.app_label || '.' || perm.codename
         FROM ({permissions}) perm(app_label, codename)
+        WHERE NOT %(superuser)s
     )
 """
 
@@ -155,20 +156,25 @@ def reset_prepared(sender, connection, **kwargs) -> None:
     connection._crm_scope_prepared = False
 
 
-def _execute_scope(cursor, position_id, user_id) -> tuple:
+def _execute_scope(cursor, position_id, user_id, superuser) -> tuple:
     if not getattr(connection, "_crm_scope_prepared", False):
-        body = _scope_sql().replace("%(position)s", "$1").replace("%(user)s", "$2")
+        body = (
+            _scope_sql()
+            .replace("%(position)s", "$1")
+            .replace("%(user)s", "$2")
+            .replace("%(superuser)s", "$3")
+        )
         # No parameters: the statement is sent as it is (no % placeholders left in it).
-        cursor.execute(f"PREPARE {_PREPARED}(bigint, bigint) AS {body}")
+        cursor.execute(f"PREPARE {_PREPARED}(bigint, bigint, boolean) AS {body}")
         connection._crm_scope_prepared = True
-    cursor.execute(f"EXECUTE {_PREPARED}(%s, %s)", [position_id, user_id])
+    cursor.execute(f"EXECUTE {_PREPARED}(%s, %s, %s)", [position_id, user_id, superuser])
     return cursor.fetchone()
 
 
 def resolve_scope(user) -> Scope:
     """Compute the user's scope from their roles, position and line-management chain."""
     with connection.cursor() as cursor:
-        row = _execute_scope(cursor, user.position_id, user.pk)
+        row = _execute_scope(cursor, user.position_id, user.pk, user.is_superuser)
     (
         unit_ids,
         region_ids,
