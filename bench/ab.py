@@ -202,24 +202,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from bench.run import database_name, machine, prepare_database
+    from bench.run import machine, setup
 
-    # The bench's database and settings (bench.run), inherited by both servers. The base
-    # commit runs on the working tree's schema: compare commits without conflicting migrations.
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("SECURE_COOKIES", "0")
-    prepare_database(args.scale)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", scale=args.scale, quiet=True)
+    # The bench's database and settings, inherited by both servers. The base commit runs on
+    # the working tree's schema: compare commits without conflicting migrations.
+    setup(args.scale)
 
     pages = _pages()
     if args.only:

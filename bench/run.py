@@ -288,6 +288,25 @@ def prepare_database(scale: str) -> None:
     conn.close()
 
 
+def setup(scale: str) -> None:
+    """Django on the scale's own database, migrated and seeded, in production settings (the
+    environment is inherited by processes started afterwards, as bench.ab's servers)."""
+    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(scale)}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("SECURE_COOKIES", "0")
+    prepare_database(scale)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", scale=scale, quiet=True)
+
+
 def write_reports(report: dict, out_dir: Path, scale: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path = out_dir / f"{scale}.json"
@@ -359,20 +378,8 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="few iterations; gate on queries")
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database_name(args.scale)}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 60)
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("SECURE_COOKIES", "0")
-    prepare_database(args.scale)
+    setup(args.scale)
     import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", scale=args.scale, quiet=True)
     from django.conf import settings
 
     settings.ALLOWED_HOSTS = ["testserver"]
