@@ -132,6 +132,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The page chrome and the list pages (crm.core.jinja, ADR 0006); *.jinja files only.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "crm.core.jinja.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

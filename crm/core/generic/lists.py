@@ -5,10 +5,11 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from crm.core import access, exporting
@@ -23,6 +24,7 @@ from crm.core.generic.base import (
     capped_count,
     estimated_count,
 )
+from crm.core.jinja import render_fragment
 from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
@@ -34,7 +36,9 @@ class ObjectListView(ScopedView):
     table = None
     filterset = None
     template_name = "generic/object_list.html"
-    results_template = "generic/includes/list_results.html"
+    # Jinja2 (crm.core.jinja): the page's content below the title, and its refreshed part.
+    list_template = "generic/list.jinja"
+    results_template = "generic/list_results.jinja"
     list_key = None
     title = None
     create_url = None
@@ -71,7 +75,8 @@ class ObjectListView(ScopedView):
             return self.export(queryset, table, export)
         context = self.page_context(queryset, table, filterset, views, problems)
         if request.htmx and request.htmx.target == "list-results":
-            return render(request, self.results_template, context)
+            return HttpResponse(render_fragment(self.results_template, context, request))
+        context["list_html"] = mark_safe(render_fragment(self.list_template, context, request))  # noqa: S308 (autoescaped by Jinja2)
         return render(request, self.template_name, context)
 
     def post(self, request, *args, **kwargs):

@@ -17,6 +17,9 @@ from django.core.management.commands import makemessages
 IGNORE = [".venv/*", "node_modules/*", "staticfiles/*", "var/*", "tests/*", "bench/*", "docs/*"]
 LANGUAGES = ["ru", "en"]
 DOMAINS = ["django", "djangojs"]
+# Jinja2 templates (crm.core.jinja) are read like Django ones: ``_("...")`` at the start of a
+# variable is the shape both understand.
+EXTENSIONS = {"django": ["html", "txt", "py", "jinja"], "djangojs": ["js"]}
 
 
 class MakeMessages(makemessages.Command):
@@ -51,6 +54,7 @@ class Command(BaseCommand):
                 MakeMessages(),
                 locale=LANGUAGES,
                 domain=domain,
+                extensions=EXTENSIONS[domain],
                 ignore_patterns=IGNORE,
                 no_obsolete=True,
                 add_location="file",
