@@ -6,6 +6,7 @@ from django.utils.translation import pgettext_lazy
 
 from crm.catalog import selectors
 from crm.catalog.models import Brand, Currency, PriceList, Product, Series
+from crm.core.filters import FilterSet
 
 
 class ActiveFilter(django_filters.ChoiceFilter):
@@ -33,7 +34,7 @@ def _choice_int(value) -> int | None:
     return int(value) if str(value).isdigit() else None
 
 
-class ProductFilterSet(django_filters.FilterSet):
+class ProductFilterSet(FilterSet):
     group = django_filters.ChoiceFilter(
         field_name="group_id", label=_("Product group"), method="filter_group"
     )
@@ -71,7 +72,7 @@ class ProductFilterSet(django_filters.FilterSet):
         return queryset.filter(brand_id__in=selectors.brand_with_sub_brand_ids(brand_id))
 
 
-class BrandFilterSet(django_filters.FilterSet):
+class BrandFilterSet(FilterSet):
     kind = django_filters.ChoiceFilter(
         field_name="parent",
         label=_("Level"),
@@ -92,7 +93,7 @@ class BrandFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class SeriesFilterSet(django_filters.FilterSet):
+class SeriesFilterSet(FilterSet):
     brand = django_filters.ChoiceFilter(field_name="brand_id", label=_("Brand"))
     active = ActiveFilter()
 
@@ -105,7 +106,7 @@ class SeriesFilterSet(django_filters.FilterSet):
         self.filters["brand"].extra["choices"] = selectors.brand_choices
 
 
-class PriceListFilterSet(django_filters.FilterSet):
+class PriceListFilterSet(FilterSet):
     currency = django_filters.ChoiceFilter(choices=Currency.choices, label=_("Currency"))
     active = ActiveFilter()
 

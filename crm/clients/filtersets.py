@@ -13,6 +13,7 @@ from crm.clients.models import (
     OrganisationStatus,
 )
 from crm.clients.selectors import dictionary_choices, owner_choices
+from crm.core.filters import FilterSet
 from crm.core.forms import LazyChoices
 
 
@@ -37,7 +38,7 @@ class ArchiveFilter(django_filters.ChoiceFilter):
         return qs.filter(is_archived=False)
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+class OrganisationFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=OrganisationStatus.choices, label=_("Status"))
     kind = django_filters.ChoiceFilter(choices=OrganisationKind.choices, label=_("Kind"))
     counterparty_type = django_filters.ChoiceFilter(
@@ -67,7 +68,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         self.filters["owner"].extra["choices"] = LazyChoices(owner_choices, user)
 
 
-class ContactFilterSet(django_filters.FilterSet):
+class ContactFilterSet(FilterSet):
     mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"))
     region = django_filters.ChoiceFilter(field_name="region_id", label=_("Region"))
     archived = ArchiveFilter()
@@ -81,7 +82,7 @@ class ContactFilterSet(django_filters.FilterSet):
         self.filters["region"].extra["choices"] = LazyChoices(dictionary_choices, "refs.Region")
 
 
-class InteractionFilterSet(django_filters.FilterSet):
+class InteractionFilterSet(FilterSet):
     kind = django_filters.ChoiceFilter(choices=InteractionKind.choices, label=_("Kind"))
 
     class Meta:

@@ -50,14 +50,45 @@ class Column:
             target = getattr(target, part, None)
             if target is None:
                 return ""
-        labels = _choice_labels(type(target), path[-1])
-        if labels is not None:
-            value = getattr(target, path[-1])
+        return _shown(target, path[-1], _choice_labels(type(target), path[-1]))
+
+    def getter(self, model) -> Callable:
+        """``value`` for the rows of ``model``, with the path split and the choice labels
+        looked up once (per page, not per cell)."""
+        if self.render is not None:
+            return self.render
+        *hops, last = (self.accessor or self.name).split(".")
+        owner = model
+        for hop in hops:
             try:
-                return labels.get(value, value)
-            except TypeError:  # an unhashable value has no label
-                return value
-        return format_value(getattr(target, path[-1], ""))
+                owner = owner._meta.get_field(hop).related_model
+            except (FieldDoesNotExist, AttributeError):
+                return self.value  # a path through a property: resolved per row
+            if owner is None:
+                return self.value
+        labels = _choice_labels(owner, last)
+        if not hops:
+            return lambda obj: _shown(obj, last, labels)
+
+        def get(obj):
+            target = obj
+            for hop in hops:
+                target = getattr(target, hop, None)
+                if target is None:
+                    return ""
+            return _shown(target, last, labels)
+
+        return get
+
+
+def _shown(target, name: str, labels: dict | None):
+    if labels is not None:
+        value = getattr(target, name)
+        try:
+            return labels.get(value, value)
+        except TypeError:  # an unhashable value has no label
+            return value
+    return format_value(getattr(target, name, ""))
 
 
 _NO_CHOICES = object()
@@ -196,6 +227,14 @@ class Table:
         rows = []
         url_of = self._url_maker()
         select = esc(str(_("Select")))
+        cells_of = [
+            (
+                column.getter(self.model),
+                f'<td class="{esc(column.css)}">' if column.css else "<td>",
+                column.link,
+            )
+            for column in self.shown
+        ]
         for obj in objects:
             url = url_of(obj)
             cells = []
@@ -204,14 +243,13 @@ class Table:
                     f'<td><input class="form-check-input" type="checkbox" name="pk" '
                     f'value="{obj.pk}" aria-label="{select}"></td>'
                 )
-            for column in self.shown:
-                value = column.value(obj)
-                css = f' class="{esc(column.css)}"' if column.css else ""
-                if column.link:
+            for get, td, link in cells_of:
+                value = get(obj)
+                if link:
                     text = esc(value) if value not in (None, "") else "—"
-                    cells.append(f'<td{css}><a href="{esc(url)}">{text}</a></td>')
+                    cells.append(f'{td}<a href="{esc(url)}">{text}</a></td>')
                 else:
-                    cells.append(f"<td{css}>{esc(value)}</td>")
+                    cells.append(f"{td}{esc(value)}</td>")
             html = mark_safe("".join(cells))  # noqa: S308 (values escaped above)
             rows.append({"pk": obj.pk, "url": url, "html": html})
         return rows
@@ -283,8 +321,9 @@ class Table:
         return mark_safe("".join(items))  # noqa: S308 (every part escaped above)
 
     def export_rows(self, objects: Iterable) -> Iterable[list]:
+        getters = [column.getter(self.model) for column in self.shown]
         for obj in objects:
-            yield [column.value(obj) for column in self.shown]
+            yield [get(obj) for get in getters]
 
 
 def owner_column(name: str = "owner", **options) -> Column:

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.clients.filtersets import ArchiveFilter
 from crm.clients.selectors import dictionary_choices, owner_choices
+from crm.core.filters import FilterSet
 from crm.core.forms import LazyChoices
 from crm.outlets.models import Outlet, OutletStatus
 
 
-class OutletFilterSet(django_filters.FilterSet):
+class OutletFilterSet(FilterSet):
     status = django_filters.ChoiceFilter(choices=OutletStatus.choices, label=_("Status"))
     format = django_filters.ChoiceFilter(field_name="format_id", label=_("Format"))
     region = django_filters.ChoiceFilter(field_name="region_id", label=_("Region"))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.catalog import selectors as catalog
 from crm.clients.models import Organisation, OrganisationKind
+from crm.core.filters import FilterSet
 from crm.stock.choices import StockSource
 from crm.stock.models import DealerWarehouse, StockBalance
 
@@ -13,7 +14,7 @@ def _as_int(value) -> int | None:
     return int(value) if str(value).isdigit() else None
 
 
-class StockBalanceFilterSet(django_filters.FilterSet):
+class StockBalanceFilterSet(FilterSet):
     organisation = django_filters.ChoiceFilter(
         field_name="organisation_id", label=_("Organisation")
     )

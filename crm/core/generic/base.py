@@ -6,7 +6,7 @@ import json
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.db import connection
+from django.db import connections
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
@@ -64,9 +64,31 @@ class ScopedView(LoginRequiredMixin, View):
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """Count up to ``cap`` rows (never a full COUNT over a big table): (count, more)."""
-    count = queryset.order_by().values("pk")[: cap + 1].count()
+    """Count up to ``cap`` rows (never a full COUNT over a big table): (count, more).
+
+    The statement is the one ``.values("pk")[:cap + 1].count()`` sends, built around the
+    queryset's compiled SQL, which ``estimated_count`` then reuses: the ORM's aggregation
+    machinery and a second compilation were a tenth of a list page's Python.
+    """
+    if queryset.query.is_sliced:
+        count = queryset.order_by().values("pk")[: cap + 1].count()
+    else:
+        sql, params = _rows_sql(queryset)
+        with connections[queryset.db].cursor() as cursor:
+            capped = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) subquery"  # noqa: S608 (ORM-compiled)
+            cursor.execute(capped, (*params, cap + 1))
+            count = cursor.fetchone()[0]
     return min(count, cap), count > cap
+
+
+def _rows_sql(queryset) -> tuple[str, tuple]:
+    """The queryset's rows as ``SELECT pk … WHERE …`` without ordering, compiled once per
+    queryset object."""
+    compiled = queryset.__dict__.get("_crm_rows_sql")
+    if compiled is None:
+        compiled = queryset.order_by().values("pk").query.sql_with_params()
+        queryset.__dict__["_crm_rows_sql"] = compiled
+    return compiled
 
 
 ESTIMATE_TTL = 60  # seconds a row estimate is reused for the same statement
@@ -79,11 +101,11 @@ def estimated_count(queryset) -> int:
     gets the same answer for a while: it is kept a minute, and paging through one filter
     asks the planner once.
     """
-    sql, params = queryset.order_by().query.sql_with_params()
+    sql, params = _rows_sql(queryset)
     key = "estimate:" + hashlib.blake2b(repr((sql, params)).encode(), digest_size=16).hexdigest()
     rows = cache.get(key)
     if rows is None:
-        with connection.cursor() as cursor:
+        with connections[queryset.db].cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):
