@@ -4,13 +4,18 @@ reads the model permissions in the request's one access query (crm.accounts.scop
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 
-from crm.accounts.scopes import scope_of
+from crm.accounts.scopes import load_user, scope_of
 
 
 class CrmModelBackend(ModelBackend):
     """Model permissions from the user's own and their roles' grants, read with the scope
     (no query of their own; Django's backend needs two), cached on the user object for the
     request. ``user.refresh_access()`` forgets both."""
+
+    def get_user(self, user_id):
+        """The session's user, read with their scope in one statement (``load_user``)."""
+        user = load_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

@@ -321,8 +321,8 @@ def query_count(client, params, headers=None) -> int:
     return len(captured)
 
 
-SESSION_AND_USER = 2  # the session row and the user
-SCOPE_AND_PERMISSIONS = 1  # the user's scope, model permissions included, once a request
+SESSION = 1  # the session row
+USER_AND_SCOPE = 1  # the user with their scope, model permissions included, once a request
 
 
 @pytest.mark.parametrize(
@@ -343,7 +343,7 @@ def test_one_query_per_group(world, logged_in, text, groups):
     )
     assert query_count(client, {"q": text}) == few
     assert query_count(client, {"q": text}, SUGGEST) <= few
-    assert few == SESSION_AND_USER + SCOPE_AND_PERMISSIONS + groups
+    assert few == SESSION + USER_AND_SCOPE + groups
 
 
 # --- the box in the top bar -----------------------------------------------------------------------
