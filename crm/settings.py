@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "crm.accounts.middleware.ResolvedUserMiddleware",
     "crm.accounts.middleware.SessionTimeoutMiddleware",
     "crm.accounts.middleware.UserLocaleMiddleware",
     "crm.accounts.middleware.RequireSecondFactorMiddleware",
@@ -166,7 +167,7 @@ if not REDIS_URL.startswith(("redis://", "rediss://")):
 # Pages must not hang on Redis (see docs/adr/0002), so the page cache is per process and
 # sessions live in PostgreSQL.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "crm.accounts.sessions"  # Django's database sessions, read without the ORM
 SESSION_IDLE_TIMEOUT = _bounded_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, 1, 24 * 60) * 60
 SESSION_COOKIE_AGE = _bounded_int("SESSION_MAX_AGE_HOURS", 12, 1, 24 * 30) * 3600
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 SESSION_LOGIN_AT = "crm_login_at"
@@ -25,6 +26,25 @@ def _redirect(request, url):
         response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url)
+
+
+class ResolvedUserMiddleware:
+    """``request.user`` as the user object itself, once authentication and the second-factor
+    check have resolved it: Django and django-otp hand it on as lazy proxies, and a page reads
+    the user's attributes a few hundred times (menu, permissions, field policies), each read
+    going through both proxies. Every later middleware reads it anyway."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        while isinstance(user, SimpleLazyObject):
+            if user._wrapped is empty:
+                user._setup()
+            user = user._wrapped
+        request.user = user
+        return self.get_response(request)
 
 
 class SessionTimeoutMiddleware:
