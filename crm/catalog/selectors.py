@@ -2,14 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.utils import formats
 
 from crm.catalog.models import Brand, Currency, PriceListItem, Product, ProductGroup, Series
-from crm.core import access
+from crm.core import access, memo
 
 CHOICES_TTL = 60  # catalogue choices in filters and forms: a new value shows within a minute
 CURRENCY_SIGNS = {Currency.RUB: "₽", Currency.USD: "$", Currency.EUR: "€", Currency.CNY: "¥"}
@@ -63,18 +62,14 @@ def group_descendant_ids(group_id: int) -> list[int]:
 
 
 def _cached(key: str, build):
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, CHOICES_TTL)
-    return value
+    return memo.remembered(key, CHOICES_TTL, lambda: tuple(build()))
 
 
 def indented(node: TreeNode) -> str:
     return "\u2003" * node.depth + node.group.name
 
 
-def group_choices() -> list[tuple[int, str]]:
+def group_choices() -> tuple[tuple[int, str], ...]:
     """(id, name indented by depth) of the active groups, in tree order."""
 
     def build():
@@ -84,7 +79,7 @@ def group_choices() -> list[tuple[int, str]]:
     return _cached("choices:catalog.group", build)
 
 
-def brand_choices() -> list[tuple[int, str]]:
+def brand_choices() -> tuple[tuple[int, str], ...]:
     """(id, name) of active brands, sub-brands after their brand ("Brand / Sub-brand")."""
 
     def build():
@@ -101,7 +96,7 @@ def brand_choices() -> list[tuple[int, str]]:
     return _cached("choices:catalog.brand", build)
 
 
-def series_choices() -> list[tuple[int, str]]:
+def series_choices() -> tuple[tuple[int, str], ...]:
     """(id, "Brand · Series") of active series: series names repeat across brands."""
 
     def build():

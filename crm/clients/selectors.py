@@ -3,30 +3,28 @@
 import hashlib
 
 from django.apps import apps
-from django.core.cache import cache
 from django.db.models import Q
 from django.db.models.functions import Collate, Upper
 from django.utils import timezone
 
 from crm.clients import requisites
 from crm.clients.models import Contact, Interaction, Organisation
-from crm.core import access
+from crm.core import access, memo
 
 CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
 
 
-def dictionary_choices(label: str) -> list[tuple[int, str]]:
-    """(id, name) of a dictionary's active values, cached per process for a few minutes."""
-    key = f"choices:{label}"
-    choices = cache.get(key)
-    if choices is None:
+def dictionary_choices(label: str) -> tuple[tuple[int, str], ...]:
+    """(id, name) of a dictionary's active values, kept per process for a few minutes."""
+
+    def build():
         model = apps.get_model(label)
-        choices = list(model.objects.filter(is_active=True).values_list("pk", "name"))
-        cache.set(key, choices, CHOICES_TTL)
-    return choices
+        return tuple(model.objects.filter(is_active=True).values_list("pk", "name"))
+
+    return memo.remembered(f"choices:{label}", CHOICES_TTL, build)
 
 
-def owner_choices(user=None) -> list[tuple[int, str]]:
+def owner_choices(user=None) -> tuple[tuple[int, str], ...]:
     """Managers one may filter by: everyone for company-wide roles, otherwise the people of
     the user's own units and team. Cached for a minute per such set."""
     scope = access.scope_of(user) if user is not None else None
@@ -36,16 +34,16 @@ def owner_choices(user=None) -> list[tuple[int, str]]:
         units, team = sorted(scope.org_unit_ids), sorted(scope.team_ids)
         people = ",".join(map(str, units)) + ":" + ",".join(map(str, team))
         key += ":" + hashlib.sha256(people.encode()).hexdigest()[:32]
-    choices = cache.get(key)
-    if choices is None:
+
+    def build():
         user_model = apps.get_model("accounts", "User")
         users = user_model.objects.filter(is_active=True, position__isnull=False)
         if narrow:
             users = users.filter(Q(position__org_unit_id__in=units) | Q(pk__in=team))
         users = users.only("pk", "last_name", "first_name", "middle_name", "username")
-        choices = [(person.pk, str(person)) for person in users]
-        cache.set(key, choices, 60)
-    return choices
+        return tuple((person.pk, str(person)) for person in users)
+
+    return memo.remembered(key, 60, build)
 
 
 def organisation_search(queryset, text: str, user):

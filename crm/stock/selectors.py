@@ -119,7 +119,7 @@ def warehouse_choices(user, organisation=None) -> list[tuple[int, str]]:
     ]
 
 
-def group_choices() -> list[tuple[int, str]]:
+def group_choices() -> tuple[tuple[int, str], ...]:
     return catalog.group_choices()
 
 

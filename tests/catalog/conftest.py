@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.cache import cache
 
 from crm.catalog.models import Brand, PriceList, PriceListItem, Product, ProductGroup, Series
+from crm.core import memo
 from crm.refs.models import UnitOfMeasure
 from tests.factories import UserFactory
 
@@ -24,7 +25,8 @@ def grant(user, *actions):
 
 
 def build_catalog():
-    cache.clear()  # group, brand and series choices are cached
+    cache.clear()
+    memo.forget_all()  # group, brand and series choices are kept per process
     piece = UnitOfMeasure.objects.create(code="796", symbol="шт", name="Штука")
     litre = UnitOfMeasure.objects.create(code="112", symbol="л", name="Литр")
     oils = ProductGroup.objects.create(name="Моторные масла", external_code="G-MO")

@@ -162,3 +162,36 @@ def test_the_column_chooser_lists_every_visible_column_with_the_shown_ones_check
         ) in html
     assert html.count('type="checkbox"') == len(table.choices())
     assert {name for name, _label, shown in table.choices() if shown} == {"inn", "name"}
+
+
+def test_remembered_values_are_the_same_object_until_they_expire(monkeypatch):
+    from crm.core import memo
+
+    memo.forget_all()
+    built = []
+
+    def build():
+        built.append(1)
+        return ((1, "One"),)
+
+    first = memo.remembered("choices:test", 60, build)
+    assert memo.remembered("choices:test", 60, build) is first
+    assert len(built) == 1
+    now = memo.time.monotonic()
+    monkeypatch.setattr(memo.time, "monotonic", lambda: now + 61)
+    assert memo.remembered("choices:test", 60, build) == first
+    assert len(built) == 2
+    memo.forget_all()
+    memo.remembered("choices:test", 60, build)
+    assert len(built) == 3
+
+
+def test_a_remembered_choice_tuple_renders_once_and_a_new_one_renders_anew():
+    pairs = ((1, "Small"), (2, "Big"))
+    first = fast_field(_select(LazyChoices(lambda: pairs)))
+    again = fast_field(_select(LazyChoices(lambda: pairs), {"size": "2"}))
+    assert first.replace(" selected", "") == again.replace(" selected", "")
+    assert 'value="2" selected>Big<' in again
+    grown = fast_field(_select(LazyChoices(lambda: (*pairs, (3, "Huge")))))
+    assert ">Huge<" in grown
+    assert ">Huge<" not in fast_field(_select(LazyChoices(lambda: pairs)))

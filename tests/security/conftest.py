@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from crm.accounts.models import OrgUnitKind
 from crm.clients.models import Contact, Organisation
+from crm.core import memo
 from crm.core.api.services import api_key_create
 from crm.outlets.models import Outlet
 from tests.conftest import add_totp_device
@@ -31,7 +32,8 @@ def build_world():
     (``manager`` reports to the regional manager); ``stranger`` sells in St Petersburg. No
     Region rows come from migrations (geography is loaded by the demo), so they are made here.
     """
-    cache.clear()  # dictionary and owner choices are cached per process
+    cache.clear()
+    memo.forget_all()  # dictionary and owner choices are kept per process
     moscow_city = RegionFactory(name="Москва", code="77")
     moscow_oblast = RegionFactory(
         name="Московская область", code="50", district=moscow_city.district

@@ -32,30 +32,34 @@ def fast_field(bound_field):
     )
 
 
-_OPTIONS: dict[tuple, str] = {}
+_OPTIONS: dict[tuple, tuple] = {}  # key -> (the choices, their <option> list)
 
 
 def _options_for(field) -> str:
     """The <option> list of a field's choices, built once per choice set and language.
 
-    A filter's choices are a cached list of a few hundred (id, name) pairs (managers,
-    regions). Iterating them through Django's normalising iterators and keying the cache by
-    the normalised strings cost most of a list page's filter bar, so a plain list of pairs is
-    keyed as it is; anything else (nested groups, lazy iterators) goes the normalised way.
+    A filter's choices are a few hundred (id, name) pairs (managers, regions) that
+    ``crm.core.memo`` keeps as one tuple for minutes. Such a tuple is keyed by its identity
+    (the entry holds it, so its id cannot be reused while remembered): hashing the pairs, or
+    walking them through Django's normalising iterators, cost most of a list page's filter
+    bar. A list (a field's fixed choices, copied per form) is keyed by its pairs; anything
+    else (nested groups, lazy iterators) goes the normalised way.
     """
     language = translation.get_language()
     source = _flat_source(field)
     if source is not None:
-        key = (language, *source)
+        head, pairs = source
+        key = (language, head, id(pairs) if type(pairs) is tuple else tuple(pairs))
         try:
-            html = _OPTIONS.get(key)
+            entry = _OPTIONS.get(key)
         except TypeError:  # an unhashable label: a nested group
             return _normalised(field, language)
-        if html is not None:
-            return html
-        head, pairs = source
+        if entry is not None and (entry[0] is pairs or type(pairs) is not tuple):
+            return entry[1]
         if all(type(p) is tuple and len(p) == 2 and _plain(p[1]) for p in pairs):
-            return _remember(key, _options_html((*head, *pairs)))
+            html = _options_html((*head, *pairs))
+            _remember(key, (pairs, html))
+            return html
     return _normalised(field, language)
 
 
@@ -66,10 +70,11 @@ def _plain(label) -> bool:
 def _normalised(field, language) -> str:
     choices = tuple((str(v) if v is not None else "", str(label)) for v, label in field.choices)
     key = (language, choices)
-    html = _OPTIONS.get(key)
-    if html is None:
-        html = _remember(key, _options_html(choices))
-    return html
+    entry = _OPTIONS.get(key)
+    if entry is None:
+        entry = (choices, _options_html(choices))
+        _remember(key, entry)
+    return entry[1]
 
 
 def _flat_source(field) -> tuple[tuple, tuple] | None:
@@ -90,14 +95,13 @@ def _flat_source(field) -> tuple[tuple, tuple] | None:
         head.append(("", str(field.empty_label)))
     if field.null_label is not None:
         head.append((field.null_value, str(field.null_label)))
-    return tuple(head), tuple(inner)
+    return tuple(head), inner
 
 
-def _remember(key: tuple, html: str) -> str:
+def _remember(key: tuple, entry: tuple) -> None:
     if len(_OPTIONS) > 200:
         _OPTIONS.clear()
-    _OPTIONS[key] = html
-    return html
+    _OPTIONS[key] = entry
 
 
 def _options_html(choices) -> str:
