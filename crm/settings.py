@@ -134,10 +134,10 @@ TEMPLATES = [
         },
     },
     {
-        # The page chrome and the list pages (crm.core.jinja, ADR 0006); *.jinja files only.
+        # The page layouts and the list pages, in jinja/ (crm.core.jinja, ADR 0016).
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "NAME": "jinja2",
-        "DIRS": [BASE_DIR / "jinja2"],
+        "DIRS": [BASE_DIR / "jinja"],
         "APP_DIRS": False,
         "OPTIONS": {"environment": "crm.core.jinja.environment"},
     },

@@ -1,11 +1,11 @@
-"""Jinja2 for the hottest markup: the page chrome (menu bar, search box, messages, language
-switch) and the list pages' filter bar, toolbar, table and pagination (ADR 0006).
+"""Jinja2 for the hottest markup: the page layouts with their chrome (menu bar, search box,
+messages, language switch) and the list pages below their title (ADR 0016).
 
 Django's template engine spends a few microseconds on each node; the list page's ~150 nodes
 were its largest single cost after the SQL. The same markup compiled by Jinja2 to Python
-renders in a fraction of that. The rest of the site stays on Django templates: its
-``base.html`` renders the shared chrome through ``{% jinja_include %}``
-(``crm.core.templatetags.crm_jinja``), so each piece of markup exists once.
+renders in a fraction of that. Page templates stay on Django's engine: ``templates/base.html``
+hands their blocks to ``jinja/layouts/base.jinja`` through ``{% jinja_layout %}``
+(``crm.core.templatetags.crm_jinja``), so the layout exists once.
 
 Strings are translated with ``_("...")`` and, where they take values, formatted with Jinja's
 ``format`` filter: ``{{ _("Rows %(first)s–%(last)s")|format(first=a, last=b) }}``. That is
@@ -21,9 +21,9 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
+from jinja2 import Environment
 
 from crm.core.templatetags.crm_forms import fast_field
-from jinja2 import Environment
 
 _URLS: dict[tuple, str] = {}
 
