@@ -176,7 +176,7 @@ class ProductGroupListView(ScopedView):
             .annotate(n=Count("pk"))
         )
         nodes = [
-            {"node": node, "indent": node.depth * 1.5, "products": counts.get(node.group.pk, 0)}
+            {"node": node, "indent": min(node.depth, 8), "products": counts.get(node.group.pk, 0)}
             for node in selectors.group_tree(groups)
         ]
         can = request.user.has_perm

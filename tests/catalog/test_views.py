@@ -198,6 +198,7 @@ def test_the_group_tree_is_indented(as_editor, catalog):
     positions = [html.index(name) for name in order]
     assert positions == sorted(positions)
     assert 'data-depth="2"' in html
+    assert 'class="crm-indent-2"' in html  # a class: the CSP drops inline style attributes
 
 
 def test_a_group_cannot_be_moved_under_its_subgroup_in_the_form(as_editor, catalog):
