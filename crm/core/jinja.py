@@ -28,18 +28,23 @@ from crm.core.templatetags.crm_forms import fast_field
 _URLS: dict[tuple, str] = {}
 
 
+def _kept(store: dict, limit: int, key, build):
+    """``store[key]``, built by ``build()`` the first time; the store starts over past
+    ``limit`` entries (a bound, not an eviction policy: the keys are a few dozen)."""
+    found = store.get(key)
+    if found is None:
+        if len(store) > limit:
+            store.clear()
+        found = store[key] = build()
+    return found
+
+
 def url(name, *args, **kwargs) -> str:
     """``reverse``; the result for a name without arguments is kept per script prefix and
     URLconf (the chrome asks for the same half-dozen on every page)."""
     if args or kwargs:
         return reverse(name, args=args or None, kwargs=kwargs or None)
-    key = (name, get_script_prefix(), get_urlconf())
-    found = _URLS.get(key)
-    if found is None:
-        if len(_URLS) > 1000:
-            _URLS.clear()
-        found = _URLS[key] = reverse(name)
-    return found
+    return _kept(_URLS, 1000, (name, get_script_prefix(), get_urlconf()), lambda: reverse(name))
 
 
 _STATIC: dict[str, str] = {}
@@ -48,12 +53,7 @@ _STATIC: dict[str, str] = {}
 def cached_static(path: str) -> str:
     """``static``, remembered: the manifest of hashed names does not change while a process
     runs, and a page asks for the same eight files."""
-    found = _STATIC.get(path)
-    if found is None:
-        if len(_STATIC) > 500:
-            _STATIC.clear()
-        found = _STATIC[path] = static(path)
-    return found
+    return _kept(_STATIC, 500, path, lambda: static(path))
 
 
 def environment(**options) -> Environment:
