@@ -104,10 +104,15 @@ def peak_rss_mb() -> float:
 def page_scenario(
     name, client, path, *, n, query_ceiling, target, scale, row_counts, budget_s=None
 ):
-    """``row_counts`` is a dict, or a callable given the page's captured queries."""
+    """``row_counts`` is a dict, or a callable given the page's captured queries. The peak
+    RSS is the scenario's own: the process's mark is reset first (Linux), else a seed or a
+    sync run earlier in the same process would be reported as the page's."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    from bench.scenarios_clients import _peak_reset, _peak_rss_mb
+
+    reset = _peak_reset()
     time_requests(client, path, 5)  # warm-up
     reset_queries()  # each request resets the log; capture from an empty one
     with CaptureQueriesContext(connection) as captured:
@@ -136,7 +141,7 @@ def page_scenario(
         queries=len(queries),
         query_ceiling=query_ceiling,
         rows_per_s=None,
-        peak_rss_mb=round(peak_rss_mb(), 1),
+        peak_rss_mb=round(_peak_rss_mb() if reset else peak_rss_mb(), 1),
         row_counts=row_counts,
         baseline_name=(
             "hello-world view (/healthz, full middleware) p50 + raw SQL replay p50, "
