@@ -45,3 +45,26 @@ def test_the_audit_trail_is_browsable(client, admin_user, logged_in, demo):
     logged_in(admin_user)
     response = client.get(reverse("admin:pghistory_events_changelist"))
     assert response.status_code == 200
+
+
+def test_the_periodic_task_form_has_no_inline_script(client, admin_user, logged_in, demo):
+    """django-celery-beat's form template ends with an inline script, which the CSP blocks;
+    ours loads the same behaviour from a static file (templates/admin/djcelery)."""
+    import re
+
+    from django_celery_beat.models import PeriodicTask
+
+    logged_in(admin_user)
+    task = PeriodicTask.objects.order_by("pk").first()
+    response = client.get(reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    inline = [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", html)
+        if " src=" not in tag and "application/json" not in tag
+    ]
+    assert inline == []
+    assert "crm/js/admin_periodic_task" in html
+    assert 'id="readable-crontabs"' in html
+    assert "crm/img/favicon" in html  # templates/admin/base_site.html: no /favicon.ico 404
