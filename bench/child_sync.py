@@ -12,12 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from bench.run import peak_rss_mb
 
 
 def main() -> None:

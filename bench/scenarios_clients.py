@@ -10,7 +10,6 @@ import io
 import re
 import statistics
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 ROLES = {  # scenario name part -> demo username
@@ -199,22 +198,6 @@ def _export_filter(user) -> tuple[dict, int]:
     return {"region": best["region"], "status": best["status"]}, best["n"]
 
 
-def _peak_reset() -> bool:
-    """Reset the kernel's peak-RSS mark of this process (Linux: clear_refs 5)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
-def _peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def export_scenario(runner, scale: str, smoke: bool):
     from django.conf import settings
     from django.db import connection, reset_queries
@@ -250,10 +233,10 @@ def export_scenario(runner, scale: str, smoke: bool):
     with CaptureQueriesContext(connection) as captured:
         _, size, rows = one_export()
     queries = list(captured.captured_queries)
-    reset = _peak_reset()
-    base_rss = _peak_rss_mb()
+    reset = runner.peak_reset()
+    base_rss = runner.peak_rss_mb()
     timings = [one_export()[0] for _ in range(n)]
-    peak = _peak_rss_mb() if reset else runner.peak_rss_mb()
+    peak = runner.peak_rss_mb()
 
     select = next(
         (_DECLARE.sub("", q["sql"]) for q in queries if _DECLARE.match(q["sql"])),

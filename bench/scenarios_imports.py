@@ -9,8 +9,6 @@ import io
 import random
 import time
 
-from bench.scenarios_clients import _peak_reset, _peak_rss_mb
-
 HEADER = ["Наименование", "ИНН", "КПП", "Регион", "Телефон", "E-mail", "Юридический адрес"]
 TARGETS = {"insert": 10_000, "update": 5_000}
 RSS_LIMIT_MB = 500
@@ -139,7 +137,7 @@ def _run(runner, scale, smoke, user, spec, services, count) -> list:
     for step, suffix in (("insert", ""), ("update", " (новое)")):
         rows = _rows(inns, suffix)
         content = _csv(rows)
-        reset = _peak_reset()
+        reset = runner.peak_reset()
         job = services.import_upload(
             user, spec=spec, upload=SimpleUploadedFile(f"bench-{step}.csv", content)
         )
@@ -148,7 +146,7 @@ def _run(runner, scale, smoke, user, spec, services, count) -> list:
         checked = time.perf_counter()
         services.import_apply(user, job=job)
         applied = time.perf_counter()
-        peak = _peak_rss_mb() if reset else runner.peak_rss_mb()
+        peak = runner.peak_rss_mb()
         assert job.status == ImportStatus.DONE, (job.status, job.errors[:3])
         jobs.append(job)
         apply_ms = (applied - checked) * 1000
