@@ -23,6 +23,8 @@ from django.db import connection, connections, models
 from django.db.models import signals
 
 CHUNK_ROWS = 5000
+# Set (for the transaction) before every COPY: triggers that must not run per copied row test it.
+BULK_COPY_FLAG = "SET LOCAL crm.bulk_copy = 'on'"
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
@@ -103,16 +105,25 @@ def _chunks(rows: Iterable[Sequence]) -> Iterable[str]:
         yield "\n".join(lines) + "\n"
 
 
+def copy_sql(table: str, columns: Sequence[str]) -> str:
+    """The ``COPY ... FROM STDIN`` statement for ``columns`` of ``table``."""
+    quote = connection.ops.quote_name
+    return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+
+
+def copy_stream(rows: Iterable[Sequence]) -> io.RawIOBase:
+    """``rows`` as the file ``copy_expert`` reads: encoded as it is read, never all at once."""
+    return _Stream(_chunks(rows))
+
+
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Write ``rows`` (sequences of Python values, in ``columns`` order) into ``table``."""
-    quote = connection.ops.quote_name
-    sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as cursor:
         # Through Django's cursor: carries the history context and trigger switches of the
         # transaction (SET LOCAL is not among the statements pghistory leaves alone).
-        cursor.execute("SET LOCAL crm.bulk_copy = 'on'")
+        cursor.execute(BULK_COPY_FLAG)
         with connection.wrap_database_errors:  # IntegrityError etc. as Django's, like execute
-            cursor.cursor.copy_expert(sql, _Stream(_chunks(rows)), size=65536)
+            cursor.cursor.copy_expert(copy_sql(table, columns), copy_stream(rows), size=65536)
 
 
 _PLAIN_FIELDS = (
@@ -308,6 +319,15 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
     ``auto_now``/``auto_now_add`` fields are stamped."""
     if not objs:
         return
+    table, columns, rows = insert_plan(model, objs)
+    copy_rows(table, columns, rows)
+    mark_saved(objs)
+
+
+def insert_plan(model: type[models.Model], objs: Sequence[models.Model]):
+    """What ``insert_objects`` writes, for a caller that runs the COPY itself: the table, its
+    columns and the rows (a generator). The instances get their primary keys (one query) and
+    stamps now; ``mark_saved`` once the rows are written."""
     meta = model._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
@@ -338,7 +358,11 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
                 values[i] = convert(values[i])
             yield values
 
-    copy_rows(meta.db_table, [f.column for f in fields], rows())
+    return meta.db_table, [f.column for f in fields], rows()
+
+
+def mark_saved(objs: Sequence[models.Model]) -> None:
+    """Instances ``insert_plan`` planned are in the database now."""
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -254,8 +254,12 @@ class LookupWidget(widgets.Widget):
             return self.queryset(self.user)
         return self.model._default_manager.all()
 
+    def unloaded(self, texts) -> set[str]:
+        """The keys among ``texts`` not looked up yet: what ``preload`` would query for."""
+        return {self.normalise(cell_text(t)) for t in texts} - self._loaded - {""}
+
     def preload(self, texts) -> None:
-        wanted = {self.normalise(cell_text(t)) for t in texts} - self._loaded - {""}
+        wanted = self.unloaded(texts)
         if not wanted:
             return
         from django.db.models import Q

@@ -1,0 +1,136 @@
+"""The engine writes each chunk on a thread of its own while it reads the next (WriteBehind):
+files of many chunks, a chunk the database refuses, and a batch in flight when the pass ends.
+Chunks are two rows here, so a seven-row file has four of them."""
+
+import pytest
+from django.db import DataError, connection, transaction
+
+from crm.clients.models import Organisation
+from crm.core.imports import engine, services
+from crm.core.imports.models import ImportStatus
+from tests.imports.conftest import make_inns
+from tests.imports.test_wizard import imported
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Наименование", "ИНН", "Регион"]
+
+
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 2)
+
+
+def names(inns):
+    return dict(Organisation.objects.filter(inn__in=inns).values_list("inn", "name"))
+
+
+def test_every_chunk_is_written_with_its_history_and_undone(manager):
+    inns = make_inns(7, seed=41)
+    job = imported(manager, [HEADER] + [[f"Фирма {i}", inn, "77"] for i, inn in enumerate(inns)])
+    assert job.status == ImportStatus.DONE, (job.errors, job.message)
+    assert job.created_count == 7
+    assert names(inns) == {inn: f"Фирма {i}" for i, inn in enumerate(inns)}
+    for org in Organisation.objects.filter(inn__in=inns):
+        event = org.events.get()  # the insert, with the import's context
+        assert event.pgh_context.metadata["channel"] == "import"
+        assert event.pgh_context.metadata["import_job"] == job.pk
+    assert job.row_changes.count() == 7
+
+    again = imported(manager, [HEADER] + [[f"Фирма {i}", inn, "77"] for i, inn in enumerate(inns)])
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 7)
+
+    changed = imported(
+        manager, [HEADER] + [[f"Новая {i}", inn, "77"] for i, inn in enumerate(inns)]
+    )
+    assert changed.status == ImportStatus.DONE, changed.errors
+    assert changed.updated_count == 7
+    assert set(Organisation.objects.filter(inn__in=inns).values_list("version", flat=True)) == {2}
+    services.import_undo(manager, job=changed)
+    assert names(inns) == {inn: f"Фирма {i}" for i, inn in enumerate(inns)}
+
+
+@pytest.fixture
+def refuse_name():
+    """A trigger that refuses one name, as a constraint the engine cannot foresee would; made
+    in the test's transaction, so it goes with it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION test_refuse_name() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.name = 'Сбой' THEN
+                    RAISE EXCEPTION 'the name % is refused', NEW.name
+                        USING ERRCODE = 'check_violation';
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_refuse_name BEFORE INSERT OR UPDATE ON clients_organisation
+                FOR EACH ROW EXECUTE FUNCTION test_refuse_name();
+            """
+        )
+
+
+def test_a_chunk_the_database_refuses_names_its_rows_and_nothing_is_written(manager, refuse_name):
+    inns = make_inns(7, seed=42)
+    rows = [[f"Фирма {i}", inn, "77"] for i, inn in enumerate(inns)]
+    rows[3][0] = "Сбой"  # file row 5 (the header is row 1): the second chunk, rows 4 and 5
+    before = Organisation.objects.count()
+    job = imported(manager, [HEADER, *rows])
+    assert job.status == ImportStatus.FAILED
+    assert [e["row"] for e in job.errors] == [4]  # the chunk's first row
+    assert "4–5" in job.errors[0]["message"]
+    assert "refused" in job.errors[0]["message"]
+    assert Organisation.objects.count() == before  # the chunks before and after: rolled back
+    assert not job.row_changes.exists()
+
+
+def test_a_refused_chunk_leaves_the_transaction_usable():
+    outcome = []
+    with transaction.atomic(), engine.WriteBehind() as writer:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE test_behind (n int) ON COMMIT DROP")
+        writer.submit(
+            [engine._execute("INSERT INTO test_behind VALUES (1)", []), _fail],
+            lambda results, error: outcome.append((results, error)),
+        )
+        writer.settle()
+        [(results, error)] = outcome
+        assert results is None
+        assert isinstance(error, DataError)  # the driver's error, as Django's
+        with connection.cursor() as cursor:  # the batch's insert went with its savepoint
+            cursor.execute("SELECT count(*) FROM test_behind")
+            assert cursor.fetchone() == (0,)
+
+
+def _fail(cursor):
+    cursor.execute("SELECT 1 / 0")
+
+
+def test_a_batch_in_flight_is_finished_before_the_block_ends():
+    outcome = []
+    writer = engine.WriteBehind()
+
+    def failing_pass():
+        with transaction.atomic(), writer:
+            writer.submit(
+                [engine._fetch("SELECT pg_sleep(0.2), 1", [])],
+                lambda results, error: outcome.append(results),
+            )
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        failing_pass()
+    assert writer.future is None
+    assert writer.pool is None
+    assert outcome == []  # the pass failed: the batch's outcome is not wanted
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+    with transaction.atomic(), engine.WriteBehind() as writer:
+        writer.submit(
+            [engine._fetch("SELECT pg_sleep(0.1), 2", [])],
+            lambda results, error: outcome.append(results),
+        )
+    assert outcome == [[[("", 2)]]]  # a pass that ends normally gets it
