@@ -9,7 +9,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from crm.core import rules, signals, trigger_functions  # noqa: F401  (row rules; heartbeat)
+        from crm.core import rules, signals, third_party, trigger_functions  # noqa: F401  (row rules; heartbeat)
+
+        third_party.name_in_our_languages()
 
         # After every app's post_migrate, so that ours replaces the functions that pgtrigger
         # and pghistory re-create when they install triggers (see trigger_functions).

@@ -68,3 +68,30 @@ def test_the_periodic_task_form_has_no_inline_script(client, admin_user, logged_
     assert "crm/js/admin_periodic_task" in html
     assert 'id="readable-crontabs"' in html
     assert "crm/img/favicon" in html  # templates/admin/base_site.html: no /favicon.ico 404
+
+
+def test_third_party_sections_read_in_russian(client, admin_user, logged_in, demo):
+    """django-otp, pghistory and axes name their sections in English only, and celery-beat's
+    Russian catalogue lacks its fieldsets: crm.core.third_party names them."""
+    from django_celery_beat.models import PeriodicTask
+
+    logged_in(admin_user)
+    index = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    for russian in (
+        "Двухфакторный вход: резервные коды",
+        "Наборы резервных кодов",
+        "Приложения-аутентификаторы",
+        "События изменений",
+        "Защита входа",
+    ):
+        assert russian in index
+    for english in ("Static devices", "TOTP devices", ">Events<", "Otp_static", "Pghistory"):
+        assert english not in index
+    task = PeriodicTask.objects.get(task="sales.recompute_churn")
+    assert task.name == "Ночной расчёт оттока клиентов"  # sync_schedules, in the site's language
+    form = client.get(
+        reverse("admin:django_celery_beat_periodictask_change", args=[task.pk]),
+        HTTP_ACCEPT_LANGUAGE="ru",
+    ).content.decode()
+    assert "Параметры выполнения" in form
+    assert "Execution Options" not in form
