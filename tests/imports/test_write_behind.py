@@ -134,3 +134,23 @@ def test_a_batch_in_flight_is_finished_before_the_block_ends():
             lambda results, error: outcome.append(results),
         )
     assert outcome == [[[("", 2)]]]  # a pass that ends normally gets it
+
+
+def test_a_query_of_the_pass_waits_for_the_batch_in_flight():
+    """Any statement through Django's connection inside the block settles the batch first,
+    so it reads what the batch wrote, however late the batch is."""
+    outcome = []
+    with transaction.atomic(), engine.WriteBehind() as writer:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE test_behind (n int) ON COMMIT DROP")
+        writer.submit(
+            [
+                engine._fetch("SELECT pg_sleep(0.3)", []),
+                engine._execute("INSERT INTO test_behind VALUES (1)", []),
+            ],
+            lambda results, error: outcome.append(error),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM test_behind")
+            assert cursor.fetchone() == (1,)
+        assert outcome == [None]  # settled by the query, before it ran

@@ -634,14 +634,18 @@ class WriteBehind:
     The thread runs the statements on the pass's own connection, inside its transaction,
     through the driver's connection (Django's wrapper belongs to the thread that opened it).
     One batch is in flight at most, and ``settle`` waits for it before the pass touches the
-    database again, so the pass reads what the batch wrote, as if it had waited. Each batch
-    runs in a savepoint: a refused chunk leaves the transaction usable, as ``atomic`` does.
+    database again, so the pass reads what the batch wrote, as if it had waited: the pass
+    settles where it reads, and inside the block every statement run through Django's
+    connection settles first too (an execute wrapper), so a query added later cannot overtake
+    the batch. Each batch runs in a savepoint: a refused chunk leaves the transaction usable,
+    as ``atomic`` does.
     """
 
     def __init__(self):
         self.pool: ThreadPoolExecutor | None = None
         self.future = None
         self.after = None
+        self.guard = None
 
     def submit(self, steps, after) -> None:
         """Run ``steps`` (callables of a cursor) in order; later ``after(results, error)``."""
@@ -666,20 +670,31 @@ class WriteBehind:
             return
         after(results, None)
 
+    def _settled(self, execute, sql, params, many, context):
+        self.settle()
+        return execute(sql, params, many, context)
+
     def __enter__(self):
+        self.guard = connection.execute_wrapper(self._settled)
+        self.guard.__enter__()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         """Never leave the transaction with a batch in flight: its statements would run
         after the commit or rollback. On an error the batch's outcome does not matter."""
-        if self.future is not None:
-            futures.wait([self.future])
-            if exc_type is None:
-                self.settle()
-            self.future = self.after = None
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
+        try:
+            if self.future is not None:
+                futures.wait([self.future])
+                if exc_type is None:
+                    self.settle()
+                self.future = self.after = None
+        finally:
+            if self.guard is not None:
+                self.guard.__exit__(None, None, None)
+                self.guard = None
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+                self.pool = None
 
 
 _SAVEPOINT = "crm_import_write"
