@@ -1,6 +1,8 @@
 """The wizard end to end: pages, field policy, scope, undo, idempotency and big files in
 Celery."""
 
+import re
+
 import pytest
 from django.test import override_settings
 from django.urls import reverse
@@ -66,6 +68,19 @@ def test_the_wizard_pages_walk_from_upload_to_undo(logged_in, manager):
     job.refresh_from_db()
     assert job.status == ImportStatus.UNDONE
     assert not Organisation.objects.filter(inn=INNS[2]).exists()
+
+
+def test_the_import_button_writes_the_row_count_as_numbers_are_written(logged_in, manager):
+    """«Импортировать 12 000 строк», as the counts above it, not «12000»."""
+    job = services.import_upload(
+        manager, spec=ORGS, upload=upload("f.csv", csv_bytes([["ИНН"], [INNS[2]]]))
+    )
+    job.status, job.rows_total = ImportStatus.CHECKED, 12000
+    job.save(update_fields=["status", "rows_total"])
+    page = logged_in(manager).get(
+        reverse("core:import_detail", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert re.search(r"Импортировать 12\s000 строк<", page.content.decode())
 
 
 def test_pages_need_the_import_permission_and_hide_other_peoples_imports(logged_in, world):
