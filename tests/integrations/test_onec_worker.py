@@ -32,6 +32,26 @@ def _output(worker) -> str:
     return f"the worker never got going; runs: {runs}\n{worker.stdout.read()[-3000:]}"
 
 
+def advisory_locks_of_others() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid <> pg_backend_pid() AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        return cursor.fetchone()[0]
+
+
+def dead_sessions_gone() -> None:
+    """PostgreSQL ends a killed worker's session, and releases its run lock, once it notices
+    the closed socket: milliseconds after the kill, but not always before the next line (a
+    resumed run found "another run holds the lock" once in CI). The nightly run comes hours
+    later; the test waits for what PostgreSQL does, it does not take the lock away."""
+    assert wait_until(lambda: advisory_locks_of_others() == 0, timeout=15)
+
+
 def test_a_worker_killed_mid_run_loses_nothing_and_the_next_run_resumes(private_redis, settings):
     sync.ensure_mappings()
     Mapping.objects.filter(key="organisations").update(page_size=PAGE)
@@ -61,6 +81,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_next_run_resumes(private_
                 worker.wait(timeout=10)
         finally:
             celery_app.conf.broker_url = previous
+        dead_sessions_gone()
         killed = SyncRun.objects.get(entity="organisations")
         assert killed.status == RunStatus.RUNNING  # it never got to say otherwise
         assert 5 * PAGE <= killed.cursor < ROWS
@@ -139,6 +160,7 @@ def test_a_worker_killed_mid_window_and_the_next_run_leaves_the_ledger_exact(
                 worker.wait(timeout=10)
         finally:
             celery_app.conf.broker_url = previous
+        dead_sessions_gone()
         killed = SyncRun.objects.get(entity="sales_documents")
         assert SalesLine.objects.count() == killed.cursor  # one line per document, whole pages
         fake.delay = 0
