@@ -111,9 +111,10 @@ def copy_sql(table: str, columns: Sequence[str]) -> str:
     return f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
 
 
-def copy_stream(rows: Iterable[Sequence]) -> io.RawIOBase:
-    """``rows`` as the file ``copy_expert`` reads: encoded as it is read, never all at once."""
-    return _Stream(_chunks(rows))
+def copy_in(cursor, sql: str, rows: Iterable[Sequence]) -> None:
+    """Run ``sql`` (from ``copy_sql``) on a driver cursor, ``rows`` encoded as they are read,
+    never all at once."""
+    cursor.copy_expert(sql, _Stream(_chunks(rows)), size=65536)
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
@@ -123,7 +124,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> N
         # transaction (SET LOCAL is not among the statements pghistory leaves alone).
         cursor.execute(BULK_COPY_FLAG)
         with connection.wrap_database_errors:  # IntegrityError etc. as Django's, like execute
-            cursor.cursor.copy_expert(copy_sql(table, columns), copy_stream(rows), size=65536)
+            copy_in(cursor.cursor, copy_sql(table, columns), rows)
 
 
 _PLAIN_FIELDS = (

@@ -2,10 +2,11 @@
 
 For each chunk: convert cells through the resource's widgets, find each row's natural key,
 refuse duplicates inside the file, load the matching records in bulk, check the row rule and
-the field policy, then bulk-create and bulk-update (``UPDATE ... FROM (VALUES ...)``), re-check
-that every written row is in the user's scope, and record prior values for undo. A dry run does
-the same and rolls back, so it finds every error the real run would (constraints and scope
-included). Any error rolls the whole file back: all or nothing. A row whose values already
+the field policy, then bulk-create (COPY) and bulk-update (``UPDATE ... FROM unnest(...)``),
+re-check that every written row is in the user's scope, and record prior values for undo; those
+writes run on a thread of their own while the next chunk is converted (``WriteBehind``). A
+dry run does the same and rolls back, so it finds every error the real run would (constraints
+and scope included). Any error rolls the whole file back: all or nothing. A row whose values already
 equal the record's is not written at all, so a re-run changes nothing, history included.
 """
 
@@ -715,7 +716,7 @@ def _run_steps(raw, steps) -> list:
 
 def _copy(sql, rows):
     def step(cursor):
-        cursor.copy_expert(sql, bulk.copy_stream(rows), size=65536)
+        bulk.copy_in(cursor, sql, rows)
 
     return step
 
