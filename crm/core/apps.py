@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
         from crm.core import rules, signals, third_party, trigger_functions  # noqa: F401  (row rules; heartbeat)
 
         third_party.name_in_our_languages()
+        third_party.describe_crontabs_in_our_languages()
 
         # After every app's post_migrate, so that ours replaces the functions that pgtrigger
         # and pghistory re-create when they install triggers (see trigger_functions).

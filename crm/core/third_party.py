@@ -9,8 +9,8 @@ project starts (``CoreConfig.ready``). The options a model's migrations record c
 """
 
 from django.apps import apps
+from django.utils.translation import get_language, gettext_noop, ngettext_lazy, pgettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 # Words third-party code translates itself: listed here so that makemessages keeps them in our
 # catalog, which Django consults before the apps' own (LOCALE_PATHS).
@@ -18,6 +18,49 @@ CATALOG_ONLY = (
     gettext_noop("Schedule"),
     gettext_noop("Arguments"),
     gettext_noop("Execution Options"),
+)
+
+# Django admin's sentences that put a model's name (nominative, any gender) into a phrase:
+# its Russian catalog gives "Изменить организация", "Выберите периодическая задача для
+# изменения", "организация «X» был успешно удален". Ours phrase them so that the name stands
+# alone ("Изменение: организация", "объект типа «организация»"), correct for any model.
+ADMIN_PHRASES = (
+    gettext_noop("Add %s"),
+    gettext_noop("Change %s"),
+    gettext_noop("View %s"),
+    gettext_noop("Select %s"),
+    gettext_noop("Select %s to change"),
+    gettext_noop("Select %s to view"),
+    gettext_noop("Add %(name)s"),
+    gettext_noop("Add another %(verbose_name)s"),
+    gettext_noop("Cannot delete %(name)s"),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
+    gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
+    gettext_noop("The {name} “{obj}” was changed successfully."),
+    gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?"),
+    ngettext_lazy(
+        "%(count)s %(name)s was changed successfully.",
+        "%(count)s %(name)s were changed successfully.",
+    ),
+    gettext_noop(
+        "Deleting the %(object_name)s '%(escaped_object)s' would result in deleting "
+        "related objects, but your account doesn't have permission to delete the "
+        "following types of objects:"
+    ),
+    gettext_noop(
+        "Deleting the %(object_name)s '%(escaped_object)s' would require deleting the "
+        "following protected related objects:"
+    ),
+    gettext_noop(
+        'Are you sure you want to delete the %(object_name)s "%(escaped_object)s"? '
+        "All of the following related items will be deleted:"
+    ),
 )
 
 APP_NAMES = {
@@ -32,6 +75,44 @@ MODEL_NAMES = {
     ("otp_totp", "totpdevice"): (_("authenticator app"), _("authenticator apps")),
     ("pghistory", "events"): (_("change event"), _("change events")),
 }
+
+
+def _weekday(number: int) -> str:
+    """A crontab day (0 = Sunday) as the schedule's description uses it: after "only on"
+    ("только в среду"), so Russian takes the accusative."""
+    names = (
+        pgettext("only on (weekday)", "Sunday"),
+        pgettext("only on (weekday)", "Monday"),
+        pgettext("only on (weekday)", "Tuesday"),
+        pgettext("only on (weekday)", "Wednesday"),
+        pgettext("only on (weekday)", "Thursday"),
+        pgettext("only on (weekday)", "Friday"),
+        pgettext("only on (weekday)", "Saturday"),
+    )
+    return names[number]
+
+
+def _crontab_words(expression, options=None):
+    """cron_descriptor's description of a crontab in the language of the request (it takes the
+    process's locale, and its day names from the C library's: "только в Monday")."""
+    from cron_descriptor import ExpressionDescriptor, Options
+
+    options = Options()
+    options.locale_code = "ru_RU" if (get_language() or "").startswith("ru") else "en_US"
+    options.use_24hour_time_format = True
+    return ExpressionDescriptor(expression, options).get_description()
+
+
+def describe_crontabs_in_our_languages() -> None:
+    """django-celery-beat's "human readable" crontab (its admin lists and forms) in the
+    request's language, with 24-hour times as Russian and the project's other pages write."""
+    try:
+        from cron_descriptor import ExpressionDescriptor
+        from django_celery_beat import models as beat_models
+    except ImportError:  # pragma: no cover - both are required packages
+        return
+    ExpressionDescriptor.number_to_day = staticmethod(_weekday)
+    beat_models.get_description = _crontab_words
 
 
 def name_in_our_languages() -> None:

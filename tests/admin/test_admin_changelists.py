@@ -6,6 +6,7 @@ demo_module): a test that needs an empty database belongs in test_admin.py.
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +96,38 @@ def test_third_party_sections_read_in_russian(client, admin_user, logged_in, dem
     ).content.decode()
     assert "Параметры выполнения" in form
     assert "Execution Options" not in form
+    # django-celery-beat's crontab in words: Russian day names, in the case the phrase needs
+    crontab = task.crontab
+    assert crontab.human_readable.startswith("В ")
+    crontab.day_of_week = "3"
+    with translation.override("ru"):
+        assert "только в среду" in crontab.human_readable
+    with translation.override("en"):
+        assert "only on Wednesday" in crontab.human_readable
+
+
+def test_admin_titles_name_the_model_grammatically(client, admin_user, logged_in, demo):
+    """Django's Russian admin says "Изменить организация" and "Выберите организация для
+    изменения"; ours phrase the titles so that a model's name of any gender reads right."""
+    from crm.refs.models import PaymentForm
+
+    logged_in(admin_user)
+    payment_form = PaymentForm.objects.first()
+    pages = {
+        reverse("admin:refs_paymentform_changelist"): (
+            "Выберите объект типа «форма оплаты» для изменения"
+        ),
+        reverse("admin:refs_paymentform_add"): "Добавление: форма оплаты",
+        reverse("admin:refs_paymentform_change", args=[payment_form.pk]): (
+            "Изменение: форма оплаты"
+        ),
+    }
+    for url, title in pages.items():
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+        assert title in html, url
+        assert "Изменить форма оплаты" not in html
+        assert "Добавить форма оплаты" not in html
+    admin_user.language = "en"
+    admin_user.save(update_fields=["language"])
+    english = client.get(reverse("admin:refs_paymentform_changelist")).content.decode()
+    assert "Select payment form to change" in english
