@@ -68,12 +68,29 @@ APP_NAMES = {
     "otp_static": _("Two-factor sign-in: backup codes"),
     "otp_totp": _("Two-factor sign-in: authenticator apps"),
     "pghistory": _("Change history"),
+    "django_celery_beat": _("Periodic tasks"),
 }
 
 MODEL_NAMES = {
     ("otp_static", "staticdevice"): (_("backup code set"), _("backup code sets")),
     ("otp_totp", "totpdevice"): (_("authenticator app"), _("authenticator apps")),
     ("pghistory", "events"): (_("change event"), _("change events")),
+    ("django_celery_beat", "crontabschedule"): (
+        _("schedule by the clock (crontab)"),
+        _("schedules by the clock (crontab)"),
+    ),
+}
+
+# Fields and admin columns third-party models label in English only (no gettext).
+FIELD_NAMES = {
+    ("django_celery_beat", "periodictask", "task"): _("Task (code)"),
+    ("django_celery_beat", "periodictask", "crontab"): _("Schedule by the clock"),
+    ("django_celery_beat", "periodictask", "exchange"): _("Exchange"),
+    ("django_celery_beat", "periodictask", "expire_seconds"): _("Expires in (seconds)"),
+}
+COLUMN_NAMES = {
+    ("django_celery_beat", "periodictask", "scheduler"): _("Schedule"),
+    ("django_celery_beat", "crontabschedule", "human_readable"): _("In words"),
 }
 
 
@@ -127,3 +144,13 @@ def name_in_our_languages() -> None:
         except LookupError:
             continue
         meta.verbose_name, meta.verbose_name_plural = one, many
+    for (label, model_name, field_name), name in FIELD_NAMES.items():
+        try:
+            apps.get_model(label, model_name)._meta.get_field(field_name).verbose_name = name
+        except LookupError:
+            continue
+    for (label, model_name, attribute), name in COLUMN_NAMES.items():
+        try:
+            getattr(apps.get_model(label, model_name), attribute).fget.short_description = name
+        except (LookupError, AttributeError):
+            continue

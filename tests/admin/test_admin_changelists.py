@@ -104,6 +104,20 @@ def test_third_party_sections_read_in_russian(client, admin_user, logged_in, dem
         assert "только в среду" in crontab.human_readable
     with translation.override("en"):
         assert "only on Wednesday" in crontab.human_readable
+    schedules = client.get(
+        reverse("admin:django_celery_beat_crontabschedule_changelist"), HTTP_ACCEPT_LANGUAGE="ru"
+    ).content.decode()
+    assert "расписание по часам (crontab)" in schedules
+    assert "Словами" in schedules
+    assert "Human Readable" not in schedules
+
+
+def _records_ru(count: int) -> str:
+    if count % 10 == 1 and count % 100 != 11:
+        return "запись"
+    if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+        return "записи"
+    return "записей"
 
 
 def test_admin_titles_name_the_model_grammatically(client, admin_user, logged_in, demo):
@@ -125,6 +139,9 @@ def test_admin_titles_name_the_model_grammatically(client, admin_user, logged_in
     for url, title in pages.items():
         html = client.get(url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
         assert title in html, url
+        if url.endswith("/paymentform/"):  # the count is declined by the number
+            count = PaymentForm.objects.count()
+            assert f"{count} {_records_ru(count)}" in html
         assert "Изменить форма оплаты" not in html
         assert "Добавить форма оплаты" not in html
     admin_user.language = "en"
