@@ -1,6 +1,7 @@
 """Filters of the organisation, contact and interaction lists."""
 
 import django_filters
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.clients.models import (
@@ -83,8 +84,46 @@ class ContactFilterSet(FilterSet):
 
 
 class InteractionFilterSet(FilterSet):
+    """Interactions by kind, by author ("mine": the home page's next steps link here) and by
+    the state of their next step."""
+
     kind = django_filters.ChoiceFilter(choices=InteractionKind.choices, label=_("Kind"))
+    author = django_filters.ChoiceFilter(
+        field_name="author",
+        label=_("Author"),
+        choices=[("me", _("Me"))],
+        empty_label=_("Anyone"),
+        method="filter_author",
+    )
+    next_step = django_filters.ChoiceFilter(
+        field_name="next_step_date",
+        label=_("Next step"),
+        choices=[
+            ("overdue", _("Overdue")),
+            ("today", _("Due today")),
+            ("upcoming", _("Upcoming")),
+            ("open", _("Open (any date)")),
+            ("done", _("Completed")),
+        ],
+        method="filter_next_step",
+    )
 
     class Meta:
         model = Interaction
         fields = []
+
+    def filter_author(self, queryset, name, value):
+        if value == "me" and self.request is not None:
+            return queryset.filter(author=self.request.user)
+        return queryset
+
+    def filter_next_step(self, queryset, name, value):
+        if value == "done":
+            return queryset.filter(next_step_done=True).exclude(next_step="")
+        today = timezone.localdate()
+        open_steps = queryset.filter(next_step_done=False, next_step_date__isnull=False)
+        return {
+            "overdue": lambda: open_steps.filter(next_step_date__lt=today),
+            "today": lambda: open_steps.filter(next_step_date=today),
+            "upcoming": lambda: open_steps.filter(next_step_date__gt=today),
+        }.get(value, lambda: open_steps)()

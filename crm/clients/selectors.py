@@ -3,8 +3,8 @@
 import hashlib
 
 from django.apps import apps
-from django.db.models import Q
-from django.db.models.functions import Collate, Upper
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
+from django.db.models.functions import Collate, RowNumber, Upper
 from django.utils import timezone
 
 from crm.clients import requisites
@@ -118,16 +118,28 @@ def name_prefix_search(queryset, text: str):
     return queryset.order_by(last, first, "pk")
 
 
-def next_steps(user, *, limit: int = 20) -> dict[str, list[Interaction]]:
-    """The user's open next steps: overdue and due today."""
+def next_steps(user, *, limit: int = 10) -> dict:
+    """The user's open next steps due today and overdue: up to ``limit`` of each (today's are
+    never crowded out by a long overdue list), and how many there are in all; one query."""
     today = timezone.localdate()
+    late = ExpressionWrapper(Q(next_step_date__lt=today), output_field=BooleanField())
     rows = list(
         Interaction.objects.filter(author=user, next_step_done=False, next_step_date__lte=today)
         .filter(access.row_filter(Interaction, user, "view"))
         .select_related("organisation")
-        .order_by("next_step_date", "id")[:limit]
+        .annotate(
+            late=late,
+            rank=Window(RowNumber(), partition_by=[late], order_by=["next_step_date", "id"]),
+            in_group=Window(Count("pk"), partition_by=[late]),
+        )
+        .filter(rank__lte=limit)
+        .order_by("next_step_date", "id")
     )
+    overdue = [row for row in rows if row.late]
+    due_today = [row for row in rows if not row.late]
     return {
-        "overdue": [row for row in rows if row.next_step_date < today],
-        "today": [row for row in rows if row.next_step_date == today],
+        "overdue": overdue,
+        "today": due_today,
+        "overdue_count": overdue[0].in_group if overdue else 0,
+        "today_count": due_today[0].in_group if due_today else 0,
     }
