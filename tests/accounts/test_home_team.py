@@ -34,3 +34,28 @@ def test_the_team_table_lists_active_direct_reports(client, make_user):
         '<td><a href="mailto:anna@example.com">anna@example.com</a></td>'
         "<td>+7 495 123-45-67</td>",
     ]
+
+
+def test_a_user_without_daily_work_here_sees_their_sections(client, make_user, logged_in):
+    """A data contractor has no next steps or sales counters: the home page lists the
+    sections the menu offers them. An auditor, with none yet, is told so; a sales manager,
+    whose page is full of work, gets no such card."""
+    from django.urls import reverse
+
+    contractor = make_user(username="contractor", role="data_contractor")
+    client.force_login(contractor)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert 'data-testid="my-sections"' in html
+    assert f'href="{reverse("approvals:contractor")}"' in html
+    assert "Обмен данными" in html
+
+    from tests.conftest import add_totp_device
+
+    auditor = make_user(username="auditor", role="auditor")
+    add_totp_device(auditor)  # auditors sign in with a second factor
+    logged_in(auditor)
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "Для вашей роли пока нет рабочих разделов" in html
+
+    client.force_login(make_user(username="seller", role="sales_manager"))
+    assert 'data-testid="my-sections"' not in client.get("/").content.decode()

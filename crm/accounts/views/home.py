@@ -30,4 +30,10 @@ def home(request):
         from crm.clients.selectors import next_steps
 
         context["next_steps"] = next_steps(request.user)
+    if "counters" not in context and "next_steps" not in context:
+        # Nothing of the staff's daily work here (an auditor, a data contractor, an analyst):
+        # the page lists the sections the menu offers them, or says that there are none yet.
+        from crm.core.navigation import menu_for
+
+        context["sections"] = menu_for(request.user)
     return render(request, "accounts/home.html", context)
