@@ -18,7 +18,9 @@ PRODUCTION = {
 
 
 def run_python(code: str, **env_vars) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY")}
+    """``code`` in a fresh interpreter with the settings' own defaults: the variables a
+    developer's shell may export for a test run (another database, say) are left out."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
     env.update(env_vars)
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
     return subprocess.run(
