@@ -110,14 +110,15 @@ def _weekday(number: int) -> str:
 
 
 def _crontab_words(expression, options=None):
-    """cron_descriptor's description of a crontab in the language of the request (it takes the
-    process's locale, and its day names from the C library's: "только в Monday")."""
+    """cron_descriptor's ``get_description`` in the language of the request (it takes the
+    process's locale, and its day names from the C library's: "только в Monday"). The
+    caller's ``options`` (celery-beat passes none) give way to ours."""
     from cron_descriptor import ExpressionDescriptor, Options
 
-    options = Options()
-    options.locale_code = "ru_RU" if (get_language() or "").startswith("ru") else "en_US"
-    options.use_24hour_time_format = True
-    return ExpressionDescriptor(expression, options).get_description()
+    ours = Options()
+    ours.locale_code = "ru_RU" if (get_language() or "").startswith("ru") else "en_US"
+    ours.use_24hour_time_format = True
+    return ExpressionDescriptor(expression, ours).get_description()
 
 
 def describe_crontabs_in_our_languages() -> None:

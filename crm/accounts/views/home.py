@@ -31,7 +31,7 @@ def home(request):
 
         context["next_steps"] = next_steps(request.user)
     if "counters" not in context and "next_steps" not in context:
-        # Nothing of the staff's daily work here (an auditor, a data contractor, an analyst):
+        # Nothing of the staff's daily work here (an auditor, a data contractor):
         # the page lists the sections the menu offers them, or says that there are none yet.
         from crm.core.navigation import menu_for
 
