@@ -122,8 +122,10 @@ class InteractionFilterSet(FilterSet):
             return queryset.filter(next_step_done=True).exclude(next_step="")
         today = timezone.localdate()
         open_steps = queryset.filter(next_step_done=False, next_step_date__isnull=False)
-        return {
-            "overdue": lambda: open_steps.filter(next_step_date__lt=today),
-            "today": lambda: open_steps.filter(next_step_date=today),
-            "upcoming": lambda: open_steps.filter(next_step_date__gt=today),
-        }.get(value, lambda: open_steps)()
+        if value == "overdue":
+            return open_steps.filter(next_step_date__lt=today)
+        if value == "today":
+            return open_steps.filter(next_step_date=today)
+        if value == "upcoming":
+            return open_steps.filter(next_step_date__gt=today)
+        return open_steps
