@@ -7,6 +7,7 @@ permissions, scope and field policies apply (crm.core.api.records). Changes send
 
 from crm.clients.models import BankAccount, Contact, Interaction, Organisation
 from crm.clients.requisites import phone_search_key
+from crm.clients.selectors import name_match
 from crm.core.api.records import (
     RecordSerializer,
     RecordViewSet,
@@ -66,7 +67,7 @@ class OrganisationViewSet(RecordViewSet):
         "updated_since": "updated_at__gte",
     }
     search_fields = [
-        ("name", contains("name")),
+        ("name", lambda term: name_match(term, ["name"])),  # without legal forms, as the pages
         ("inn", prefix("inn")),
         ("phone", exact("phone", phone_search_key)),
     ]

@@ -66,8 +66,13 @@ class HoldingGroup(models.Model):
         return self.name
 
 
-def _trigram(field: str, name: str) -> GinIndex:
-    return GinIndex(OpClass(Upper(field), name="gin_trgm_ops"), name=name)
+class NormName(models.Func):
+    """An organisation's name as names are compared: upper case, Ё as Е, without its legal form,
+    quotes or punctuation ("ООО «Ромашка-2»" -> "РОМАШКА 2"). The SQL function is IMMUTABLE
+    (migration 0011), so it can be indexed and PostgreSQL folds it over a constant."""
+
+    function = "clients_norm_name"
+    output_field = models.TextField()
 
 
 # A contact's scope columns are copies of its organisation's, kept by these two triggers, so that
@@ -243,8 +248,14 @@ class Organisation(VersionedModel):
             models.Index(
                 fields=["inn", "kpp"], name="clients_org_no_erp_key", condition=models.Q(erp_key="")
             ),
-            _trigram("name", "clients_org_name_trgm"),
-            _trigram("legal_name", "clients_org_legal_name_trgm"),
+            # Names are searched without legal forms (ux.md; crm.clients.selectors.name_match):
+            # the normalised name is indexed by migration 0011 (duplicate detection reads it
+            # too), the normalised legal name here. Without "ОБЩЕСТВО С ОГРАНИЧЕННОЙ
+            # ОТВЕТСТВЕННОСТЬЮ" a legal name has a third of the trigrams to index on each write.
+            GinIndex(
+                OpClass(NormName("legal_name"), name="gin_trgm_ops"),
+                name="clients_org_legal_norm_trgm",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -3,12 +3,13 @@
 import hashlib
 
 from django.apps import apps
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, Window
 from django.db.models.functions import Collate, RowNumber, Upper
+from django.db.models.lookups import Contains, Exact
 from django.utils import timezone
 
 from crm.clients import requisites
-from crm.clients.models import Contact, Interaction, Organisation
+from crm.clients.models import Contact, Interaction, NormName, Organisation
 from crm.core import access, memo
 
 CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
@@ -60,12 +61,28 @@ def organisation_search(queryset, text: str, user):
         return queryset.filter(pk__in=_organisations_with_phone(phone, user))
     if is_number and len(digits) >= 4 and "inn" in visible:
         return queryset.filter(inn__startswith=digits)
+    fields = [field for field in ("name", "legal_name") if field in visible]
+    return queryset.filter(name_match(text, fields)) if fields else queryset.none()
+
+
+def name_match(text: str, fields, prefix: str = "") -> Q:
+    """Organisations one of whose ``fields`` contains ``text``, both compared without legal
+    form, quotes, punctuation, case or Ё (ux.md): "ООО Ромашка", "Ромашка" and "«РОМАШКА»"
+    find «ООО «Ромашка»», and "Сервис Ойл" finds «Сервис-Ойл». Served by the trigram indexes on
+    the normalised names (migrations 0011 and 0019).
+
+    A text that is nothing but a legal form ("ООО", "ИП") normalises to nothing; it is then
+    matched as typed, case aside (no index serves that). PostgreSQL folds the test on the
+    constant text when it plans the query, so only one of the two conditions runs.
+    """
+    typed = NormName(Value(text))
+    has_words = ~Q(Exact(typed, Value("")))
     condition = Q(pk__in=[])
-    if "name" in visible:
-        condition |= Q(name__icontains=text)
-    if "legal_name" in visible:
-        condition |= Q(legal_name__icontains=text)
-    return queryset.filter(condition)
+    for field in fields:
+        normalised = Q(Contains(NormName(prefix + field), typed))
+        as_typed = Q(**{f"{prefix}{field}__icontains": text})
+        condition |= (has_words & normalised) | (~has_words & as_typed)
+    return condition
 
 
 def _organisations_with_phone(phone: str, user):

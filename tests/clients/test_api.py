@@ -271,6 +271,7 @@ def test_filters_and_search(api, world):
     assert names(api("get", ORGS, status="potential")) == {"Альфа", "Бета", "Гамма"}
     assert names(api("get", ORGS, kind="dealer")) == set()
     assert names(api("get", ORGS, search="амм")) == {"Гамма"}
+    assert names(api("get", ORGS, search="ООО «Гамма»")) == {"Гамма"}  # legal form aside
     assert names(api("get", ORGS, search="+7 (495) 123-45-67")) == {"Альфа"}
     Organisation.objects.filter(pk=world["mine"].pk).update(updated_at="2030-01-01T00:00:00Z")
     assert names(api("get", ORGS, updated_since="2029-12-31T00:00:00+03:00")) == {"Альфа"}

@@ -96,6 +96,61 @@ def test_a_name_finds_organisations_in_any_case_in_russian(world):
     assert found(world["manager"], "ФА-МО") == {"organisations": ["Альфа-Мой"]}
 
 
+def test_a_name_is_matched_without_its_legal_form_quotes_punctuation_or_yo(world):
+    """ux.md: «ООО «Альфа-Мой»» is found however its legal form and quotes are typed."""
+    Organisation.objects.filter(pk=world["mine"].pk).update(name="ООО «Альфа-Мой»")
+    Organisation.objects.filter(pk=world["colleagues"].pk).update(name="ИП Зелёный Бета")
+    head = world["head"]
+    for text in ("ООО Альфа-Мой", "Альфа Мой ООО", '"Альфа-Мой"', "«альфа мой»", "альфа—мой"):
+        assert found(head, text) == {"organisations": ["ООО «Альфа-Мой»"]}, text
+    assert found(head, "зеленый бета") == {"organisations": ["ИП Зелёный Бета"]}
+    assert found(head, "Индивидуальный предприниматель Зелёный") == {
+        "organisations": ["ИП Зелёный Бета"]
+    }
+
+
+def test_a_legal_name_is_matched_without_its_legal_form_unless_hidden(world):
+    Organisation.objects.filter(pk=world["mine"].pk).update(
+        legal_name='Общество с ограниченной ответственностью "Торговый Север"'
+    )
+    manager = world["manager"]
+    assert found(manager, "ООО Торговый Север") == {"organisations": ["Альфа-Мой"]}
+    assert found(manager, "торговый-север") == {"organisations": ["Альфа-Мой"]}
+    FieldPolicy.objects.create(
+        position=manager.position,
+        model="clients.organisation",
+        field="legal_name",
+        access=FieldAccess.HIDDEN,
+    )
+    manager = type(manager).objects.get(pk=manager.pk)  # field levels are kept per user object
+    assert found(manager, "Торговый Север") == {}
+    assert found(manager, "Альфа") == {"organisations": ["Альфа-Мой"]}
+
+
+def test_a_legal_form_alone_is_searched_as_typed(world):
+    """Typed alone, "ООО" or "ИП" would normalise to nothing and match every name."""
+    Organisation.objects.filter(pk=world["mine"].pk).update(name="ООО «Альфа-Мой»")
+    Organisation.objects.filter(pk=world["colleagues"].pk).update(name="ИП Бета")
+    assert found(world["head"], "ооо") == {"organisations": ["ООО «Альфа-Мой»"]}
+    assert found(world["head"], "«ИП»") == {}
+
+
+def test_name_search_reads_the_normalised_name_indexes(world):
+    """The normalised text is folded into a constant at planning, so the trigram indexes on
+    the normalised name and legal name serve the search (a plain UPPER(name) index would not)."""
+    from crm.clients.selectors import name_match
+
+    query = Organisation.objects.filter(name_match("ООО Альфа-Мой", ["name", "legal_name"]))
+    with connection.cursor() as cursor:
+        # A few test rows: make the planner show whether the indexes can serve it at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = query.only("pk").order_by().explain()
+    assert "clients_org_norm_name_trgm" in plan
+    assert "clients_org_legal_norm_trgm" in plan
+    assert "'%АЛЬФА МОЙ%'" in plan
+
+
 def test_a_surname_finds_contacts_by_its_beginning_only_in_scope(world):
     assert found(world["manager"], "иван") == {"contacts": ["Иванов Пётр"]}
     assert found(world["manager"], "Иванов С") == {}
