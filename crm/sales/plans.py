@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.catalog.models import ProductGroup
+from crm.clients.selectors import name_match
 from crm.core import access, formatting, records
 from crm.core.generic import ScopedView
 from crm.core.imports.engine import fields_update
@@ -413,7 +414,9 @@ class PlanGridView(ScopedView):
         self.groups = group_columns(self.cut.group)
         rows = targets(self.request.user, self.cut)
         search = params.get("q", "").strip()[:100]
-        if search:
+        if search and self.cut.level == "dealer":
+            rows = rows.filter(name_match(search, ["name"]))  # legal form aside, as elsewhere
+        elif search:
             rows = rows.filter(name__icontains=search)
         self.search = search
         self.page = Paginator(rows, ROWS_PER_PAGE).get_page(params.get("page"))

@@ -77,6 +77,17 @@ def test_the_grid_lists_only_the_dealers_the_user_may_plan_for(client, regional,
     assert f'name="a-{w["alpha"].pk}-{w["synthetic"].pk}"' not in content
 
 
+def test_the_grid_finds_dealers_by_name_legal_form_aside_and_outlets_as_typed(
+    client, regional, sales_world
+):
+    w = sales_world
+    content = client.get(url(q="ООО Альфа Дилер")).content.decode()
+    assert f'data-testid="row-{w["alpha"].pk}"' in content
+    assert f'data-testid="row-{w["alpha_sub"].pk}"' not in content
+    content = client.get(url("outlet", dealer=w["alpha"].pk, q="альфа-точ")).content.decode()
+    assert f'data-testid="row-{w["alpha_outlet"].pk}"' in content
+
+
 def test_saving_the_grid_creates_changes_and_removes_plans_at_once(client, regional, sales_world):
     w = sales_world
     kept = plan_of("organisation", w["alpha"], w["oils"])
