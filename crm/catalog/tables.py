@@ -10,7 +10,7 @@ class ProductTable(Table):
     model = Product
     select_related = ("group", "brand", "series", "unit")
     columns = [
-        Column("sku", link=True),
+        Column("sku", link=True, css="text-nowrap"),
         Column("name", link=True),
         Column("group", accessor="group.name", sort="group__name"),
         Column("brand", accessor="brand.name", sort="brand__name"),

@@ -14,7 +14,12 @@ class StockBalanceTable(Table):
         Column("organisation", accessor="organisation.name", sort="organisation__name", link=True),
         Column("warehouse", accessor="warehouse.name", sort="warehouse__name"),
         Column(
-            "sku", label=_("Article"), field="product", accessor="product.sku", sort="product__sku"
+            "sku",
+            label=_("Article"),
+            field="product",
+            accessor="product.sku",
+            sort="product__sku",
+            css="text-nowrap",  # an article read whole, not broken at its hyphens
         ),
         Column("product", accessor="product.name", sort="product__name"),
         Column("product_group", accessor="product_group.name", sort="product_group__name"),
