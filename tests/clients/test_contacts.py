@@ -112,3 +112,37 @@ def test_a_search_is_counted_to_a_lower_cap(client, anna, own_organisation):
     response = client.get(reverse("clients:contact_list"), {"q": "смирнов"})
     assert response.context["more"] is True
     assert response.context["total"] == SEARCH_COUNT_CAP
+
+
+@pytest.mark.parametrize("analysed", [False, True])
+def test_a_count_past_the_cap_shows_the_estimate_only_when_it_is_larger(
+    client, anna, own_organisation, analysed
+):
+    """Past the cap the page shows the planner's estimate of the rows ("of about N"). Where
+    the estimate is no larger than the rows counted (statistics taken when the table was
+    nearly empty), it says "of more than" the cap instead of "of about 201"."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from crm.core.generic.base import SEARCH_COUNT_CAP
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_contact")
+    Contact.objects.bulk_create(
+        Contact(organisation=own_organisation, last_name="Смирнов", first_name=f"Имя{i:03}")
+        for i in range(SEARCH_COUNT_CAP + 50)
+    )
+    if analysed:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE clients_contact")
+    cache.clear()  # estimates are kept a minute per statement
+    client.force_login(anna)
+    response = client.get(reverse("clients:contact_list"), {"q": "смирнов"})
+    count = response.content.decode()
+    assert response.context["more"] is True
+    if analysed:
+        assert response.context["estimate"] > SEARCH_COUNT_CAP
+        assert f"из примерно {response.context['estimate']}" in count
+    else:
+        assert response.context["estimate"] is None
+        assert f"из более чем {SEARCH_COUNT_CAP}" in count

@@ -164,7 +164,9 @@ class ObjectListView(ScopedView):
             total, more = len(fetched), False
         else:
             total, more = capped_count(queryset, SEARCH_COUNT_CAP if searching else COUNT_CAP)
-        estimate = max(estimated_count(queryset), total + 1) if more else total
+        estimate = estimated_count(queryset) if more else total
+        if more and estimate <= total:
+            estimate = None  # the planner guesses fewer than were counted: say "more than"
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
         if fetched is None:  # a later page: read after the count has bounded its number
