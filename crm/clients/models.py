@@ -250,8 +250,8 @@ class Organisation(VersionedModel):
             ),
             # Names are searched without legal forms (ux.md; crm.clients.selectors.name_match):
             # the normalised name is indexed by migration 0011 (duplicate detection reads it
-            # too), the normalised legal name here. Without "ОБЩЕСТВО С ОГРАНИЧЕННОЙ
-            # ОТВЕТСТВЕННОСТЬЮ" a legal name has a third of the trigrams to index on each write.
+            # too), the normalised legal name here: without "ОБЩЕСТВО С ОГРАНИЧЕННОЙ
+            # ОТВЕТСТВЕННОСТЬЮ" a legal name has far fewer trigrams to index on each write.
             GinIndex(
                 OpClass(NormName("legal_name"), name="gin_trgm_ops"),
                 name="clients_org_legal_norm_trgm",

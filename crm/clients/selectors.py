@@ -4,8 +4,8 @@ import hashlib
 
 from django.apps import apps
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, Window
-from django.db.models.functions import Collate, RowNumber, Upper
-from django.db.models.lookups import Contains, Exact
+from django.db.models.functions import Collate, Length, RowNumber, Upper
+from django.db.models.lookups import Contains, LessThan
 from django.utils import timezone
 
 from crm.clients import requisites
@@ -65,22 +65,23 @@ def organisation_search(queryset, text: str, user):
     return queryset.filter(name_match(text, fields)) if fields else queryset.none()
 
 
-def name_match(text: str, fields, prefix: str = "") -> Q:
+def name_match(text: str, fields) -> Q:
     """Organisations one of whose ``fields`` contains ``text``, both compared without legal
     form, quotes, punctuation, case or Ё (ux.md): "ООО Ромашка", "Ромашка" and "«РОМАШКА»"
     find «ООО «Ромашка»», and "Сервис Ойл" finds «Сервис-Ойл». Served by the trigram indexes on
     the normalised names (migrations 0011 and 0019).
 
-    A text that is nothing but a legal form ("ООО", "ИП") normalises to nothing; it is then
-    matched as typed, case aside (no index serves that). PostgreSQL folds the test on the
-    constant text when it plans the query, so only one of the two conditions runs.
+    A text that is little more than a legal form ("ООО", "ИП Ли") normalises to under three
+    letters, which would match nearly every name and which no trigram index serves; it is then
+    matched as typed, case aside. PostgreSQL folds the test on the constant text when it plans
+    the query, so only one of the two conditions runs.
     """
     typed = NormName(Value(text))
-    has_words = ~Q(Exact(typed, Value("")))
+    has_words = ~Q(LessThan(Length(typed), 3))
     condition = Q(pk__in=[])
     for field in fields:
-        normalised = Q(Contains(NormName(prefix + field), typed))
-        as_typed = Q(**{f"{prefix}{field}__icontains": text})
+        normalised = Q(Contains(NormName(field), typed))
+        as_typed = Q(**{f"{field}__icontains": text})
         condition |= (has_words & normalised) | (~has_words & as_typed)
     return condition
 

@@ -127,11 +127,13 @@ def test_a_legal_name_is_matched_without_its_legal_form_unless_hidden(world):
     assert found(manager, "Альфа") == {"organisations": ["Альфа-Мой"]}
 
 
-def test_a_legal_form_alone_is_searched_as_typed(world):
-    """Typed alone, "ООО" or "ИП" would normalise to nothing and match every name."""
-    Organisation.objects.filter(pk=world["mine"].pk).update(name="ООО «Альфа-Мой»")
-    Organisation.objects.filter(pk=world["colleagues"].pk).update(name="ИП Бета")
-    assert found(world["head"], "ооо") == {"organisations": ["ООО «Альфа-Мой»"]}
+def test_a_legal_form_alone_or_with_a_short_name_is_searched_as_typed(world):
+    """Normalised, "ООО" or "ИП Ли" leave under three letters: they would match nearly every
+    name ("ИП Ли" as "ЛИ" would find «Альфа-Мой Лизинг»)."""
+    Organisation.objects.filter(pk=world["mine"].pk).update(name="ООО «Альфа-Мой Лизинг»")
+    Organisation.objects.filter(pk=world["colleagues"].pk).update(name="ИП Ли Н. В.")
+    assert found(world["head"], "ооо") == {"organisations": ["ООО «Альфа-Мой Лизинг»"]}
+    assert found(world["head"], "ип ли") == {"organisations": ["ИП Ли Н. В."]}
     assert found(world["head"], "«ИП»") == {}
 
 

@@ -1,7 +1,6 @@
 """Organisation names are searched without their legal form (ux.md): by the normalised name,
 indexed since 0011, and the normalised legal name, indexed here. The two upper-case trigram
-indexes go: each write of an organisation maintained three trigram indexes, about 60% of what
-PostgreSQL spends on an insert (ADR 0007)."""
+indexes go: an organisation write maintains two trigram indexes instead of three (ADR 0017)."""
 
 import crm.clients.models
 import django.contrib.postgres.indexes
