@@ -77,12 +77,12 @@ def name_match(text: str, fields) -> Q:
     the query, so only one of the two conditions runs.
     """
     typed = NormName(Value(text))
-    has_words = ~Q(LessThan(Length(typed), 3))
+    too_short = Q(LessThan(Length(typed), 3))
     condition = Q(pk__in=[])
     for field in fields:
         normalised = Q(Contains(NormName(field), typed))
         as_typed = Q(**{f"{field}__icontains": text})
-        condition |= (has_words & normalised) | (~has_words & as_typed)
+        condition |= (~too_short & normalised) | (too_short & as_typed)
     return condition
 
 
