@@ -6,9 +6,9 @@ import pytest
 from django.db import DataError, connection, transaction
 
 from crm.clients.models import Organisation
-from crm.core.imports import engine, services
+from crm.core.imports import engine, registry, services
 from crm.core.imports.models import ImportStatus
-from tests.imports.conftest import make_inns
+from tests.imports.conftest import csv_bytes, make_inns, upload
 from tests.imports.test_wizard import imported
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +154,69 @@ def test_a_query_of_the_pass_waits_for_the_batch_in_flight():
             cursor.execute("SELECT count(*) FROM test_behind")
             assert cursor.fetchone() == (1,)
         assert outcome == [None]  # settled by the query, before it ran
+
+
+@pytest.fixture
+def dangling_holding():
+    """A trigger that points one row at a holding group that does not exist, as a reference
+    deleted by someone else mid-import would; made in the test's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION test_dangling_holding() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.name = 'Сирота' THEN
+                    NEW.holding_id := 987654321;
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_dangling_holding BEFORE INSERT ON clients_organisation
+                FOR EACH ROW EXECUTE FUNCTION test_dangling_holding();
+            """
+        )
+
+
+def test_a_broken_reference_is_found_by_the_check_and_names_its_chunk(manager, dangling_holding):
+    """Foreign keys are checked as each chunk is written: the dry run, which is rolled back
+    and never commits, finds what the commit would refuse."""
+    inns = make_inns(5, seed=43)
+    rows = [[f"Фирма {i}", inn, "77"] for i, inn in enumerate(inns)]
+    rows[2][0] = "Сирота"  # file row 4: the second chunk, rows 4 and 5
+    before = Organisation.objects.count()
+    job = services.import_upload(
+        manager,
+        spec=registry.get("clients.organisation"),
+        upload=upload("f.csv", csv_bytes([HEADER, *rows])),
+    )
+    services.import_check(manager, job=job)
+    assert job.status == ImportStatus.FAILED
+    assert [e["row"] for e in job.errors] == [4]
+    assert "4–5" in job.errors[0]["message"]
+    assert Organisation.objects.count() == before
+
+
+def test_the_callers_transaction_keeps_its_deferred_foreign_keys(manager):
+    """The import checks its foreign keys at once and gives a caller's transaction back with
+    them deferred again."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE test_parent (id int PRIMARY KEY) ON COMMIT DROP;"
+            "CREATE TEMP TABLE test_child (parent int REFERENCES test_parent "
+            "DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
+        )
+    job = imported(manager, [HEADER, ["Фирма", make_inns(1, seed=44)[0], "77"]])
+    assert job.status == ImportStatus.DONE, job.errors
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO test_child VALUES (42)")  # checked at the commit, not now
+        transaction.set_rollback(True)
+
+
+def test_no_constraint_is_deferrable_but_initially_immediate():
+    """The import restores constraint modes with ``SET CONSTRAINTS ALL DEFERRED``, which is
+    exact only while every deferrable constraint is initially deferred."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE condeferrable AND NOT condeferred"
+        )
+        assert cursor.fetchall() == []

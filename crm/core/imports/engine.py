@@ -101,7 +101,7 @@ class Run:
         self.broken = False
         self.now = timezone.now()
         self.can_add = self.user.has_perm(access.permission_name(self.model, "add"))
-        self.make = bulk.instance_maker(self.model)
+        self.make = bulk.instance_maker(self.model, now=self.now)
         self.attnames = {f.name: f.attname for f in self.model._meta.concrete_fields}
         self.defaults = self.spec.defaults(self.user) if self.spec.defaults else {}
         self.columns: list[Column] = []
@@ -109,6 +109,7 @@ class Run:
         self.governed = records.PROPOSALS.governed(self.model, self.source)
         self.proposals: list[tuple[int, models.Model, dict]] = []  # this chunk's
         self.writer = WriteBehind()
+        self.key_plans = [(k, k.fields_required(), k.fields) for k in self.spec.keys]
 
     # --- errors ---------------------------------------------------------------------------
     def error(self, row, column, message) -> None:
@@ -286,11 +287,13 @@ class Run:
         return value
 
     def key_of(self, values: dict):
-        for key in self.spec.keys:
-            if not all(values.get(f) not in (None, "") for f in key.fields_required()):
-                continue
-            names = [f for f in key.fields if f in values]
-            return key, tuple(names), tuple(key.normalise(values[f]) for f in names)
+        for key, required, fields in self.key_plans:
+            for name in required:
+                if values.get(name) in (None, ""):
+                    break
+            else:
+                names = tuple(f for f in fields if f in values)
+                return key, names, tuple([key.normalise(values[f]) for f in names])
         return None
 
     def keyed(self, parsed):
@@ -837,6 +840,12 @@ def execute(job: ImportJob, *, apply: bool, progress: bool = False, on_success=N
             audit_context(source=source, channel=Channel.IMPORT, user=job.user, import_job=job.pk),
             run.writer,
         ):
+            with connection.cursor() as cursor:
+                # Foreign keys are checked as each chunk is written, not at the commit: a
+                # dry run (rolled back, so never committed) finds a broken reference as the
+                # import would, the chunk that broke it is named, and the checks run on the
+                # writer's thread beside the parsing instead of after it.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             done = 0
             for chunk in run.chunks():
                 run.process(chunk)
@@ -854,6 +863,11 @@ def execute(job: ImportJob, *, apply: bool, progress: bool = False, on_success=N
                 on_success(run.outcome)
             if run.outcome.created + run.outcome.updated >= ANALYZE_AFTER_ROWS:
                 analyze_soon(run.model)
+            with connection.cursor() as cursor:
+                # Back to each constraint's own mode for the rest of a caller's transaction
+                # (a rolled-back block restores it itself). Every deferrable constraint here
+                # is initially deferred, as Django makes foreign keys; a test holds that.
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     except _Rollback:
         pass
     except parsing.FileError as error:
