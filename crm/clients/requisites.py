@@ -4,6 +4,7 @@ Pure functions: each checker takes the text a user typed, returns the normalised
 ValidationError; the generators build valid values for demo data.
 """
 
+import operator
 import random
 import re
 
@@ -35,7 +36,7 @@ def _clean(value) -> str:
 
 def _weighted(digits: str, weights) -> int:
     """Sum of the digits multiplied by the weights, position by position."""
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=False))
+    return sum(map(operator.mul, map(int, digits), weights))
 
 
 def _inn_legal_digit(first9: str) -> str:

@@ -21,6 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.core import access
 
+# The record's own column (its name, a link) keeps a readable width beside wide ones
+# (regions, addresses), instead of breaking "АО «Альянс-Север»" at every word.
+LINK_CSS = "crm-col-name"
+
+
+def _td(css: str) -> str:
+    return f'<td class="{esc(css)}">' if css else "<td>"
+
 
 @dataclass
 class Column:
@@ -230,7 +238,7 @@ class Table:
         cells_of = [
             (
                 column.getter(self.model),
-                f'<td class="{esc(column.css)}">' if column.css else "<td>",
+                _td(column.css or (LINK_CSS if column.link else "")),
                 column.link,
             )
             for column in self.shown

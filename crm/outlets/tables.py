@@ -22,6 +22,7 @@ class OutletTable(Table):
             "phone",
             render=lambda o: requisites.format_phone(o.phone) if o.phone else "",
             default=False,
+            css="text-nowrap",
         ),
         Column("shelf_share", default=False),
         Column("erp_key", default=False),

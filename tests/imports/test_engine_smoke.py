@@ -96,3 +96,24 @@ def test_undoing_a_big_import_gives_the_planner_fresh_statistics(manager, world,
     assert job.status == ImportStatus.UNDONE
     analysed_after_commit(Organisation)
     assert reltuples(Organisation) == Organisation.objects.count() == imported - 2
+
+
+def test_a_length_limit_left_to_the_engine_is_checked_by_length():
+    """A column whose only validator left is a length limit passes text within it at once
+    and refuses longer text with the field's own message."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import MaxLengthValidator, validate_email
+
+    field = Organisation._meta.get_field("kpp")
+    column = engine.Column(0, "КПП", field, widget=None, validators=[MaxLengthValidator(5)])
+    assert column.plain_limit == 5
+    assert engine.Run.finish(None, column, "abcde") == "abcde"
+    with pytest.raises(ValidationError) as refused:
+        engine.Run.finish(None, column, "abcdef")
+    assert "5" in refused.value.messages[0]
+    assert refused.value.messages[0].count("6") == 1  # "... (it has 6)"
+
+    other = engine.Column(0, "E-mail", field, None, [MaxLengthValidator(50), validate_email])
+    assert other.plain_limit is None  # every validator runs
+    with pytest.raises(ValidationError):
+        engine.Run.finish(None, other, "not an address")

@@ -55,6 +55,15 @@ class Column:
     widget: object
     # the model field's validators the widget has not applied already (``_validators_left``)
     validators: list = field(default_factory=list)
+    # text up to this length passes every validator left (they are all length limits): the
+    # check is then one len(), not a call of each validator (an INN and a KPP have one)
+    plain_limit: int | None = None
+
+    def __post_init__(self):
+        if all(
+            type(v) is MaxLengthValidator and type(v.limit_value) is int for v in self.validators
+        ):
+            self.plain_limit = min((v.limit_value for v in self.validators), default=None)
 
 
 @dataclass
@@ -263,8 +272,10 @@ class Run:
 
     def finish(self, column: Column, value):
         """The widget's value as the field stores it, checked by the field's validators."""
-        if value.__class__ is str and value and not column.validators:
-            return value  # what the steps below return for it: most cells of a file
+        if value.__class__ is str and value:
+            limit = column.plain_limit
+            if not column.validators or (limit is not None and len(value) <= limit):
+                return value  # what the steps below return for it: most cells of a file
         model_field = column.field
         if value is None and isinstance(model_field, models.CharField | models.TextField):
             value = "" if not model_field.null else value
