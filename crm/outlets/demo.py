@@ -5,6 +5,7 @@ Idempotent: outlets are keyed by erp_key ("DEMO-OUT-000001", "BENCH-OUT-000001")
 outlets are created only while the demo has none, so a second run creates nothing."""
 
 import random
+import re
 
 import pgtrigger
 from django.db import connection, transaction
@@ -21,6 +22,16 @@ CI_OUTLET_PREFIX = "DEMO-OUT-"
 BENCH_OUTLET_PREFIX = "BENCH-OUT-"
 BENCH_OUTLETS = 600_000
 SEED = 20261130
+# «ООО «Сервис-Ойл»» → «Сервис-Ойл»: a shop is named after the dealer's brand, not its legal
+# name (quotes inside quotes read badly on every page that shows the outlet).
+_LEGAL_QUOTED = re.compile(r"^(?:ООО|АО|ПАО|ЗАО)\s+«(.+)»$")
+
+
+def trade_name(name: str) -> str:
+    match = _LEGAL_QUOTED.match(name)
+    return match[1] if match else name
+
+
 NAMES = ["Магазин", "Салон", "Автомагазин", "Точка продаж", "Автоцентр", "Шинный центр"]
 EQUIPMENT = ["Стеллаж фирменный", "Холодильник", "Промостойка", "Световой короб", "Витрина"]
 POS = ["Плакаты, воблеры", "Стойка с буклетами", "Ценникодержатели", "Напольная графика", ""]
@@ -56,7 +67,7 @@ def _seed_ci() -> dict[str, int]:
             outlets.append(
                 Outlet(
                     dealer=dealer,
-                    name=f"{rng.choice(NAMES)} «{dealer.name}» №{number}",
+                    name=f"{rng.choice(NAMES)} «{trade_name(dealer.name)}» №{number}",
                     format=rng.choice(formats) if formats else None,
                     status=rng.choices(
                         [OutletStatus.ACTIVE, OutletStatus.PLANNED, OutletStatus.CLOSED],

@@ -259,3 +259,12 @@ def test_the_demo_sync_with_its_1c_duplicates_and_changes_nothing():
     seed(quiet=True)
     assert Organisation.objects.count() == total
     assert SyncRun.objects.count() == runs.count()  # idempotent: no second demo run
+
+
+def test_demo_outlets_are_named_after_the_dealer_without_quotes_in_quotes():
+    from crm.outlets.models import Outlet
+
+    names = list(Outlet.objects.values_list("name", flat=True))
+    assert names
+    assert not [n for n in names if "»»" in n or "««" in n]
+    assert any("«Сервис-Ойл»" in n for n in names)
