@@ -3,6 +3,8 @@
 from django.urls import path
 
 from crm.catalog import views
+from crm.catalog.models import Product
+from crm.core.generic import SectionIndexView
 
 app_name = "catalog"
 
@@ -19,6 +21,11 @@ def _record_routes(prefix: str, name: str, list_view, detail, edit, delete):
 
 
 urlpatterns = [
+    path(
+        "",
+        SectionIndexView.as_view(model=Product, pattern_name="catalog:product_list"),
+        name="index",
+    ),
     *_record_routes(
         "products",
         "product",

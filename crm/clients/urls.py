@@ -1,10 +1,17 @@
 from django.urls import path
 
 from crm.clients import merge_views, views
+from crm.clients.models import Organisation
+from crm.core.generic import SectionIndexView
 
 app_name = "clients"
 
 urlpatterns = [
+    path(
+        "",
+        SectionIndexView.as_view(model=Organisation, pattern_name="clients:organisation_list"),
+        name="index",
+    ),
     path("organisations/", views.OrganisationListView.as_view(), name="organisation_list"),
     path("organisations/new/", views.OrganisationEditView.as_view(), name="organisation_create"),
     path(

@@ -235,7 +235,7 @@ class TestLanguage:
         client.post(reverse("accounts:set_language"), {"language": "en", "next": "/"})
         sales_manager.refresh_from_db()
         assert sales_manager.language == "en"
-        assert "My team" in client.get("/").content.decode()
+        assert "Latest notifications" in client.get("/").content.decode()
 
     def test_an_unknown_language_or_foreign_next_is_ignored(self, client):
         response = client.post(

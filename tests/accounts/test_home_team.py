@@ -36,6 +36,16 @@ def test_the_team_table_lists_active_direct_reports(client, make_user):
     ]
 
 
+def test_a_user_nobody_reports_to_gets_no_team_card(client, make_user):
+    head = make_user(username="head", role="head_of_sales")
+    make_user(username="anna", manager=head)
+    seller = make_user(username="seller", role="sales_manager")
+    client.force_login(seller)
+    assert 'id="team-heading"' not in client.get("/").content.decode()
+    client.force_login(head)
+    assert 'id="team-heading"' in client.get("/").content.decode()
+
+
 def test_a_user_without_daily_work_here_sees_their_sections(client, make_user, logged_in):
     """A data contractor has no next steps or sales counters: the home page lists the
     sections the menu offers them. An auditor, with none yet, is told so; a sales manager,

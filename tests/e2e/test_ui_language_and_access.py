@@ -24,10 +24,10 @@ def test_a_logged_in_user_switches_to_english_and_the_choice_sticks(
     page, live_server, sales_manager, password
 ):
     log_in(page, live_server, sales_manager.username, password)
-    assert "Моя команда" in page.content()
+    assert "Последние уведомления" in page.content()
     page.click("footer button[value=en]")
     page.wait_for_load_state("networkidle")
-    assert "My team" in page.content()
+    assert "Latest notifications" in page.content()
     sales_manager.refresh_from_db()
     assert sales_manager.language == "en"
 

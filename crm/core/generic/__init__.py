@@ -11,6 +11,7 @@ from crm.core.generic.base import (
     OFFSET_LIMIT,
     PAGE_SIZES,
     ScopedView,
+    SectionIndexView,
     capped_count,
     estimated_count,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "ObjectEditView",
     "ObjectListView",
     "ScopedView",
+    "SectionIndexView",
     "apply_field_policy",
     "capped_count",
     "estimated_count",

@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import connections
+from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
@@ -61,6 +62,18 @@ class ScopedView(LoginRequiredMixin, View):
             return reverse(name)
         except NoReverseMatch:
             return None
+
+
+class SectionIndexView(ScopedView):
+    """A section's bare address (``/clients/``) leads to its main list, for those who may see it.
+
+    Declared with the list's model and URL name; without the view permission it is a 403, as
+    the list itself would be."""
+
+    pattern_name = None
+
+    def get(self, request, *args, **kwargs):
+        return redirect(self.pattern_name)
 
 
 def capped_count(queryset, cap: int = COUNT_CAP) -> tuple[int, bool]:
