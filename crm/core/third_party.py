@@ -118,7 +118,11 @@ def _crontab_words(expression, options=None):
     ours = Options()
     ours.locale_code = "ru_RU" if (get_language() or "").startswith("ru") else "en_US"
     ours.use_24hour_time_format = True
-    return ExpressionDescriptor(expression, ours).get_description()
+    words = ExpressionDescriptor(expression, ours).get_description()
+    if ours.locale_code == "ru_RU":
+        # Its Russian list of days keeps the English serial comma: "среду, четверг, и пятницу".
+        words = words.replace(", и ", " и ")
+    return words
 
 
 def describe_crontabs_in_our_languages() -> None:

@@ -104,6 +104,9 @@ def test_third_party_sections_read_in_russian(client, admin_user, logged_in, dem
         assert "только в среду" in crontab.human_readable
     with translation.override("en"):
         assert "only on Wednesday" in crontab.human_readable
+    crontab.day_of_week = "1,2,3,4,5"
+    with translation.override("ru"):
+        assert "понедельник, вторник, среду, четверг и пятницу" in crontab.human_readable
     schedules = client.get(
         reverse("admin:django_celery_beat_crontabschedule_changelist"), HTTP_ACCEPT_LANGUAGE="ru"
     ).content.decode()
