@@ -26,6 +26,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from crm.core.lookups import with_arrays
+
 ACTIONS = ("view", "change", "delete", "export")
 _registry: dict[type[models.Model], "ModelAccess"] = {}
 
@@ -178,7 +180,7 @@ def rule_condition(model, scope, action: str, *, prefix: str = "") -> Q:
         lent = scope.granted(f"{grant_action}_{model._meta.model_name}")
         if lent:
             condition = condition | Q(**{prefix + "pk__in": sorted(lent)})
-    return condition
+    return with_arrays(condition)
 
 
 def grant_tables() -> list[str]:
