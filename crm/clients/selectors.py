@@ -145,6 +145,8 @@ def next_steps(user, *, limit: int = 10) -> dict:
         Interaction.objects.filter(author=user, next_step_done=False, next_step_date__lte=today)
         .filter(access.row_filter(Interaction, user, "view"))
         .select_related("organisation")
+        # what the list shows: the client's name and the step (not 30 columns of the client)
+        .only("organisation__name", "next_step", "next_step_date")
         .annotate(
             late=late,
             rank=Window(RowNumber(), partition_by=[late], order_by=["next_step_date", "id"]),

@@ -15,7 +15,7 @@ def home(request):
     A dealer's or sub-dealer's user works in the cabinet: their home is the cabinet's."""
     if request.user.role_codes & DEALER_ROLES:
         return redirect("dealers:home")
-    me = selectors.user_with_org(request.user.pk)
+    me = selectors.user_with_org(request.user.pk, fields=selectors.ABOUT_FIELDS)
     context = {
         "me": me,
         "role_labels": [roles.role_label(code) for code in sorted(request.user.role_codes)],
