@@ -14,7 +14,10 @@ ANY_FROM = 8
 
 
 class AnyOf(Lookup):
-    """``column = ANY(%s::type[])``: the values are sent as one array (empty: no rows)."""
+    """``column = ANY(%s)``: the values are sent as one array (empty: no rows).
+
+    No cast: psycopg2 sends ``ARRAY[1, 2]`` or ``'{}'``, which PostgreSQL compares with the
+    column's type (a cast to ``varchar(12)[]`` would cut a longer value down to a match)."""
 
     lookup_name = "any"
     prepare_rhs = False
@@ -24,8 +27,7 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        db_type = self.lhs.output_field.db_type(connection)
-        return f"{lhs} = ANY(%s::{db_type}[])", (*lhs_params, self.rhs)
+        return f"{lhs} = ANY(%s)", (*lhs_params, self.rhs)
 
 
 # Foreign keys keep a lookup registry of their own (ForeignObject.get_class_lookups).

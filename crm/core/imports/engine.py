@@ -362,7 +362,7 @@ class Run:
             index: dict[tuple, dict] = {}  # (names, values) → {pk: record}
             for start in range(0, len(raw), 5000):
                 part = raw[start : start + 5000]
-                queryset = manager.filter(bulk.any_of(self.model, lookup, part))
+                queryset = manager.filter(**{f"{lookup}__any": part})
                 if self.apply:
                     queryset = queryset.select_for_update(of=("self",))
                 for obj in bulk.fetch_instances(queryset.order_by("pk")):
@@ -399,9 +399,7 @@ class Run:
         if pks:
             allowed = set(
                 access.restrict(
-                    self.model._default_manager.filter(
-                        bulk.any_of(self.model, self.model._meta.pk.name, pks)
-                    ),
+                    self.model._default_manager.filter(pk__any=pks),
                     self.user,
                     "change",
                 ).values_list("pk", flat=True)
@@ -632,11 +630,7 @@ class Run:
         if not condition:
             return None
         queryset = (
-            self.model._default_manager.filter(
-                bulk.any_of(self.model, self.model._meta.pk.name, pks)
-            )
-            .filter(condition)
-            .values_list("pk")
+            self.model._default_manager.filter(pk__any=pks).filter(condition).values_list("pk")
         )
         return queryset.query.sql_with_params()
 
