@@ -4,7 +4,7 @@ duplicates of a record, the side-by-side merge screen, the merge result and its 
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -103,10 +103,12 @@ class DuplicatesView(ScopedView):
             "merge_url_name": f"clients:{self.opts.model_name}_merge",
             "merged_into": merge.merged_into(self.model, obj.pk),
         }
-        template = "clients/includes/duplicates_card.html"
         if not request.htmx:
-            template = "clients/merge_duplicates.html"
-        return render(request, template, context)
+            return render(request, "clients/merge_duplicates.html", context)
+        if not context["duplicates"] and not context["merged_into"]:
+            # On the card, a panel that only says "none found" is noise above the record.
+            return HttpResponse("")
+        return render(request, "clients/includes/duplicates_card.html", context)
 
 
 class MergeView(ScopedView):

@@ -216,3 +216,13 @@ def test_the_card_fragment_lists_duplicates_with_a_merge_link(client, world, rom
     assert client.get(url).status_code == 200  # the same as a page of its own
     foreign = reverse("clients:organisation_duplicates", args=[world["foreign"].pk])
     assert client.get(foreign).status_code == 404
+
+
+def test_the_card_shows_no_duplicates_panel_when_there_are_none(client, world, romashka):
+    client.force_login(world["manager"])
+    url = reverse("clients:organisation_duplicates", args=[romashka.pk])
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert fragment.content == b""  # the card's placeholder is swapped for nothing
+    page = client.get(url, headers={"Accept-Language": "ru"}).content.decode()
+    assert "Вероятных дублей не найдено." in page  # the page of its own still says so
