@@ -69,6 +69,35 @@ def test_each_kind_of_likeness_is_warned_and_the_import_still_goes_through(manag
     assert job.created_count == 5
 
 
+def test_likenesses_past_the_first_look_up_batch_are_found(manager):
+    """Phones and e-mails are looked up LOOKUP_BATCH at a time: a match in a later batch is
+    warned like one in the first."""
+    from crm.clients.duplicates import LOOKUP_BATCH
+
+    Organisation.objects.create(name="Лютик", phone="+74951112233", owner=manager)
+    Organisation.objects.create(name="Василёк", email="info@vasilek.example", owner=manager)
+    holder = Organisation.objects.create(name="Одуванчик", owner=manager)
+    Contact.objects.create(organisation=holder, last_name="Петров", mobile="+79161234567")
+    count = 2 * LOOKUP_BATCH + 5
+    inns = make_inns(count, seed=97)
+    rows = [
+        [f"Новая {n}", inn, "", f"+7 903 {n:03d}-{n % 100:02d}-00", f"new{n}@example.com"]
+        for n, inn in enumerate(inns)
+    ]
+    rows[-3][3] = "8 (495) 111-22-33"
+    rows[-2][4] = "INFO@vasilek.example"
+    rows[-1][3] = "+7 916 123-45-67"
+    job = _check(manager, rows)
+    by_row = {}
+    for warning in job.warnings:
+        by_row.setdefault(warning["row"], []).append(warning["message"])
+    last = count + 1  # the header is row 1
+    assert sorted(by_row) == [last - 2, last - 1, last]
+    assert "same phone" in " ".join(by_row[last - 2])
+    assert "same e-mail" in " ".join(by_row[last - 1])
+    assert "same phone as a contact" in " ".join(by_row[last])
+
+
 def test_organisations_out_of_scope_are_not_mentioned(manager, make_user):
     stranger = make_user(username="stranger2", role="sales_manager")
     Organisation.objects.create(name="Чужая", phone="+74957776655", owner=stranger)
