@@ -117,3 +117,40 @@ def test_a_length_limit_left_to_the_engine_is_checked_by_length():
     assert other.plain_limit is None  # every validator runs
     with pytest.raises(ValidationError):
         engine.Run.finish(None, other, "not an address")
+
+
+def test_the_import_checks_e_mails_as_django_does_with_compiled_patterns():
+    """The engine swaps Django's EmailValidator (lazy patterns) for one with the same
+    patterns compiled: the same addresses pass and fail, with the same message."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import EmailValidator, validate_email
+
+    from crm.clients.models import Organisation
+    from crm.core.imports import engine
+    from crm.core.imports.widgets import TextWidget
+
+    field = Organisation._meta.get_field("email")
+    (checker,) = [
+        v for v in engine._validators_left(field, TextWidget()) if isinstance(v, EmailValidator)
+    ]
+    assert type(checker) is not EmailValidator
+    addresses = [
+        "info@romashka.ru",
+        "Иван@пример.рф",
+        "a@localhost",
+        "user@[127.0.0.1]",
+        "user@[999.1.1.1]",
+        "no-at-sign",
+        "two@@signs.ru",
+        "trailing@dot.",
+        "x" * 321 + "@a.ru",
+    ]
+    for address in addresses:
+        outcomes = []
+        for check in (validate_email, checker):
+            try:
+                check(address)
+                outcomes.append("ok")
+            except ValidationError as error:
+                outcomes.append(error.messages)
+        assert outcomes[0] == outcomes[1], address

@@ -12,6 +12,7 @@ equal the record's is not written at all, so a re-run changes nothing, history i
 
 import json
 import logging
+import re
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MaxLengthValidator
+from django.core.validators import EmailValidator, MaxLengthValidator
 from django.db import DatabaseError, connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -894,6 +895,27 @@ def analyze_soon(model) -> None:
     enqueue("core.analyze_table", model=model._meta.label_lower)
 
 
+class _EagerEmailValidator(EmailValidator):
+    """Django's e-mail check with its patterns compiled up front. Django keeps them in lazy
+    objects, and every match went through the proxy: 36 us an address, 0.7 s of 20,000 rows."""
+
+    user_regex = re.compile(EmailValidator.user_regex.pattern, EmailValidator.user_regex.flags)
+    domain_regex = re.compile(
+        EmailValidator.domain_regex.pattern, EmailValidator.domain_regex.flags
+    )
+    literal_regex = re.compile(
+        EmailValidator.literal_regex.pattern, EmailValidator.literal_regex.flags
+    )
+
+
+def _eager(validator):
+    if type(validator) is EmailValidator:
+        return _EagerEmailValidator(
+            message=validator.message, code=validator.code, allowlist=validator.domain_allowlist
+        )
+    return validator
+
+
 def _validators_left(model_field, widget) -> list:
     """The model field's validators less those its widget has applied already: a requisite's
     checker (each INN was checksummed twice) and, for plain text, the length limit."""
@@ -909,7 +931,7 @@ def _validators_left(model_field, widget) -> list:
             and widget.max_length <= validator.limit_value
         ):
             continue
-        left.append(validator)
+        left.append(_eager(validator))
     return left
 
 
