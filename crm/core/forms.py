@@ -16,9 +16,12 @@ def style_fields(form: forms.BaseForm) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if name in errors:
-            css += " is-invalid"
-        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+        # Styled again after validation: the classes once each, "is-invalid" as it is now.
+        classes = [c for c in widget.attrs.get("class", "").split() if c != "is-invalid"]
+        for wanted in (css, "is-invalid" if name in errors else ""):
+            if wanted and wanted not in classes:
+                classes.append(wanted)
+        widget.attrs["class"] = " ".join(classes)
 
 
 class LazyChoices:

@@ -42,7 +42,7 @@ def _options(html: str) -> list[str]:
 def test_a_list_of_pairs_renders_every_option_escaped_with_the_current_one_selected():
     pairs = [(1, "Small"), (2, "Big <b>&"), (3, "Huge")]
     html = fast_field(_select(LazyChoices(list, pairs), {"size": "2"}))
-    assert html.startswith('<select name="size" id="id_size" class="form-select">')
+    assert html.startswith('<select name="size" class="form-select" id="id_size">')
     assert _options(html)[0].startswith('value="">')  # the "all" choice
     assert _options(html)[1:] == [
         'value="1">Small</option>',
@@ -195,3 +195,39 @@ def test_a_remembered_choice_tuple_renders_once_and_a_new_one_renders_anew():
     grown = fast_field(_select(LazyChoices(lambda: (*pairs, (3, "Huge")))))
     assert ">Huge<" in grown
     assert ">Huge<" not in fast_field(_select(LazyChoices(lambda: pairs)))
+
+
+def _django_select(bound_field) -> str:
+    """Django's own rendering, the whitespace between tags removed."""
+    import re
+
+    return re.sub(r">\s+<", "><", bound_field.as_widget()).strip()
+
+
+@pytest.mark.django_db
+def test_an_edit_forms_selects_render_as_django_renders_them(make_user):
+    """Every select of the organisation form, fresh, bound with errors and read-only: the
+    fast rendering is Django's, attribute for attribute."""
+    from crm.clients.forms import OrganisationForm
+    from tests.factories import RegionFactory
+
+    manager = make_user(username="seller", role="sales_manager")
+    region = RegionFactory()
+    dealer = Organisation.objects.create(name="Дилер <Юг>", kind="dealer", region=region)
+    record = Organisation.objects.create(
+        name="Клиент", region=region, owner=manager, parent_dealer=dealer
+    )
+    forms = [
+        OrganisationForm(instance=record, user=manager),
+        OrganisationForm({"name": "", "status": "nonsense"}, instance=record, user=manager),
+    ]
+    forms[0].fields["region"].disabled = True
+    forms[0].fields["status"].help_text = "Жизненный цикл"
+    compared = 0
+    for form in forms:
+        for bound in form.visible_fields():
+            if type(bound.field.widget).__name__ != "Select":
+                continue
+            assert fast_field(bound) == _django_select(bound), bound.name
+            compared += 1
+    assert compared >= 16
