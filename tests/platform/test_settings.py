@@ -17,10 +17,28 @@ PRODUCTION = {
 }
 
 
+# What a developer's shell may export for a local run (another database, plain HTTP): the
+# tests below check the settings' own defaults, so these are never inherited.
+LOCAL_OVERRIDES = frozenset(
+    {
+        "DEBUG",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_COOKIES",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
+)
+
+
+def inherited_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in LOCAL_OVERRIDES}
+
+
 def run_python(code: str, **env_vars) -> subprocess.CompletedProcess:
     """``code`` in a fresh interpreter with the settings' own defaults: the variables a
     developer's shell may export for a test run (another database, say) are left out."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "DATABASE_URL")}
+    env = inherited_env()
     env.update(env_vars)
     env["DJANGO_SETTINGS_MODULE"] = "crm.settings"
     return subprocess.run(
@@ -71,7 +89,7 @@ def test_check_deploy_is_clean_with_production_values():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+            **inherited_env(),
             **PRODUCTION,
             "DJANGO_SETTINGS_MODULE": "crm.settings",
         },
