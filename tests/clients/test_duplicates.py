@@ -223,6 +223,6 @@ def test_the_card_shows_no_duplicates_panel_when_there_are_none(client, world, r
     url = reverse("clients:organisation_duplicates", args=[romashka.pk])
     fragment = client.get(url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
-    assert fragment.content == b""  # the card's placeholder is swapped for nothing
+    assert fragment.content == b""  # the card's hx-get element is swapped for nothing
     page = client.get(url, headers={"Accept-Language": "ru"}).content.decode()
     assert "Вероятных дублей не найдено." in page  # the page of its own still says so

@@ -40,11 +40,11 @@ def test_any_selects_what_in_selects(make_user):
     def same(model, **lookup):
         (name, values), *_ = lookup.items()
         expected = set(model.objects.filter(**{name + "__in": values}).values_list("pk"))
-        assert set(model.objects.filter(**{name + "__any": values}).values_list("pk")) == (expected)
+        found = set(model.objects.filter(**{name + "__any": values}).values_list("pk"))
+        assert found == expected
         excluded = set(model.objects.exclude(**{name + "__in": values}).values_list("pk"))
-        assert set(model.objects.exclude(**{name + "__any": values}).values_list("pk")) == (
-            excluded
-        )
+        kept = set(model.objects.exclude(**{name + "__any": values}).values_list("pk"))
+        assert kept == excluded
         return expected
 
     assert len(same(Organisation, owner_id=team)) == len(team)
