@@ -16,13 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import OrganisationKind
+from crm.clients.models import DEALER_KINDS
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
 from crm.core.models import VersionedModel
 from crm.core.periods import Quarter
 
-DEALER_KINDS = (OrganisationKind.DEALER, OrganisationKind.SUB_DEALER)
 QUARTER_STARTS = Q(quarter_start__day=1, quarter_start__month__in=[1, 4, 7, 10])
 
 

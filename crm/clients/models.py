@@ -23,6 +23,10 @@ class OrganisationKind(models.TextChoices):
     SUB_DEALER = "sub_dealer", _("Sub-dealer")
 
 
+# Organisations that sell on: those with outlets, sell-out reports, stock and a cabinet.
+DEALER_KINDS = (OrganisationKind.DEALER, OrganisationKind.SUB_DEALER)
+
+
 class OrganisationStatus(models.TextChoices):
     POTENTIAL = "potential", _("Potential")
     ACTIVE = "active", _("Active")

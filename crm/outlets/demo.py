@@ -14,7 +14,7 @@ from django.utils import timezone
 from crm.catalog.models import Brand
 from crm.clients.demo.ci import Territory
 from crm.clients.demo.data import BENCH_PREFIX, CI_PREFIX, STREETS
-from crm.clients.models import Contact, Organisation, OrganisationKind
+from crm.clients.models import DEALER_KINDS, Contact, Organisation
 from crm.outlets.models import Outlet, OutletEquipment, OutletStatus
 from crm.refs.models import OutletFormat
 
@@ -35,7 +35,6 @@ def trade_name(name: str) -> str:
 NAMES = ["Магазин", "Салон", "Автомагазин", "Точка продаж", "Автоцентр", "Шинный центр"]
 EQUIPMENT = ["Стеллаж фирменный", "Холодильник", "Промостойка", "Световой короб", "Витрина"]
 POS = ["Плакаты, воблеры", "Стойка с буклетами", "Ценникодержатели", "Напольная графика", ""]
-DEALER_KINDS = [OrganisationKind.DEALER, OrganisationKind.SUB_DEALER]
 
 
 def seed(*, scale: str) -> dict[str, int]:

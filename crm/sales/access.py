@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from crm.accounts.models import OrgUnit
 from crm.clients.access import staff_change, territory
-from crm.clients.models import Organisation, OrganisationKind
+from crm.clients.models import DEALER_KINDS, Organisation
 from crm.core import access
 from crm.outlets.models import Outlet
 from crm.refs.models import Region
@@ -145,8 +145,6 @@ def _unit_or_team(scope, f) -> Q:
 
 
 # --- what a user may plan for -------------------------------------------------------------------
-
-DEALER_KINDS = (OrganisationKind.DEALER, OrganisationKind.SUB_DEALER)
 
 
 def may_plan(user) -> bool:

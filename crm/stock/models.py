@@ -20,13 +20,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import OrganisationKind
+from crm.clients.models import DEALER_KINDS
 from crm.core.access import RestrictedQuerySet
 from crm.core.audit import tracked
 from crm.core.models import VersionedModel
 from crm.stock.choices import StockSource
 
-DEALER_KINDS = (OrganisationKind.DEALER, OrganisationKind.SUB_DEALER)
 # Copies the triggers keep; not part of the audit trail (they follow the organisation).
 SCOPE_COLUMNS = ("organisation", "dealer_id", "region", "org_unit", "owner", "product_group")
 
