@@ -301,5 +301,75 @@ def export_scenario(runner, scale: str, smoke: bool):
     return result
 
 
+# --- forms and their pickers ---------------------------------------------------------------
+
+FORM_QUERY_CEILING = 12
+FORM_PAGES = {
+    "contact_new": "/clients/contacts/new/",
+    "organisation_new": "/clients/organisations/new/",
+    "outlet_new": "/outlets/new/",
+}
+PICKER_PATHS = {
+    "organisation_first": "/clients/organisations/choices/",
+    "organisation_name": "/clients/organisations/choices/" + _qs({"q": "ром"}),
+    "organisation_inn": "/clients/organisations/choices/" + _qs({"q": "7701"}),
+    "dealer_name": "/clients/dealers/choices/" + _qs({"q": "авто"}),
+}
+
+
+def form_scenarios(runner, scale: str, smoke: bool) -> list:
+    """New-record forms whose choices are organisations (a contact's, an outlet's dealer, a
+    parent dealer), and the picker searches behind them (crm.core.forms.SearchSelect).
+    No issue names a target: ours are 50 ms for a form, a list's 25 ms and ratio 2 for a
+    picker's search."""
+    from django.test import Client
+
+    from crm.accounts.models import User
+    from crm.clients.models import Organisation
+
+    n = 5 if smoke else 40
+    totals = {"organisations": Organisation.objects.count()}
+    results = []
+    for role in ("admin", "manager"):
+        client = login(Client(), User.objects.get(username=ROLES[role]))
+        cases = [
+            (f"form.{role}.{page}", path, FORM_QUERY_CEILING, {"p50_ms": 50})
+            for page, path in FORM_PAGES.items()
+        ] + [
+            (f"picker.{role}.{variant}", path, PAGE_QUERY_CEILING, {"p50_ms": 25, "ratio": 2.0})
+            for variant, path in PICKER_PATHS.items()
+        ]
+        for name, path, ceiling, target in cases:
+            response = client.get(path)
+            result = runner.page_scenario(
+                name,
+                client,
+                path,
+                n=n,
+                query_ceiling=ceiling,
+                target={**target, "text": "ours (no issue names one): " + _target_text(target)},
+                scale=scale,
+                row_counts={**totals, "bytes": len(response.content)},
+                budget_s=None if smoke else 6.0,
+            )
+            result.notes = f"GET {path}"
+            print(
+                f"{name:<36} p50 {result.p50_ms:>8} ms  q {result.queries}  "
+                f"ratio {result.ratio}  {len(response.content)} bytes",
+                flush=True,
+            )
+            results.append(result)
+    return results
+
+
+def _target_text(target: dict) -> str:
+    text = f"p50 ≤ {target['p50_ms']} ms"
+    return text + f", ratio ≤ {target['ratio']}" if "ratio" in target else text
+
+
 def scenarios(runner, scale: str, smoke: bool) -> list:
-    return [*list_scenarios(runner, scale, smoke), export_scenario(runner, scale, smoke)]
+    return [
+        *list_scenarios(runner, scale, smoke),
+        export_scenario(runner, scale, smoke),
+        *form_scenarios(runner, scale, smoke),
+    ]

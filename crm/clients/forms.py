@@ -1,11 +1,30 @@
 """Forms of organisations, contacts and interactions (the field policy is applied on top)."""
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients import requisites
-from crm.clients.models import BankAccount, Contact, Interaction, Organisation
-from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm
+from crm.clients import requisites, selectors
+from crm.clients.models import BankAccount, Contact, Interaction, Organisation, OrganisationKind
+from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm, SearchSelect
+
+FIND_ORGANISATION = _("Type a name, INN or phone")
+
+
+def organisation_picker() -> SearchSelect:
+    """A contact's or bank account's organisation, among every one the user may change."""
+    return SearchSelect(
+        search_url=reverse_lazy("clients:organisation_choices"), placeholder=FIND_ORGANISATION
+    )
+
+
+def dealer_picker(kind: str | None = None) -> SearchSelect:
+    """A dealer (``kind``) or any dealer or sub-dealer the user sees."""
+    return SearchSelect(
+        search_url=reverse_lazy("clients:dealer_choices"),
+        query={"kind": kind} if kind else None,
+        placeholder=FIND_ORGANISATION,
+    )
 
 
 class PhoneField(forms.CharField):
@@ -56,12 +75,15 @@ class OrganisationForm(RecordForm):
             "website",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "parent_dealer": dealer_picker(OrganisationKind.DEALER),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "parent_dealer" in self.fields and user is not None:
-            dealers = Organisation.objects.restrict(user).filter(kind="dealer")
+            dealers = selectors.dealer_choices(user, (OrganisationKind.DEALER,))
             self.fields["parent_dealer"].queryset = dealers.only("pk", "name")
         if "owner" in self.fields:
             owners = self.fields["owner"].queryset.filter(is_active=True, position__isnull=False)
@@ -102,23 +124,27 @@ class ContactForm(RecordForm):
             "mailing_consent",
             "notes",
         ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "organisation": organisation_picker(),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "organisation" in self.fields and user is not None:
-            self.fields["organisation"].queryset = Organisation.objects.restrict(user, "change")
+            self.fields["organisation"].queryset = selectors.organisations_to_attach(user)
 
 
 class BankAccountForm(RecordForm):
     class Meta:
         model = BankAccount
         fields = ["organisation", "bik", "bank_name", "corr_account", "account", "is_primary"]
+        widgets = {"organisation": organisation_picker()}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "organisation" in self.fields and user is not None:
-            self.fields["organisation"].queryset = Organisation.objects.restrict(user, "change")
+            self.fields["organisation"].queryset = selectors.organisations_to_attach(user)
 
 
 class InteractionForm(RecordForm):

@@ -7,9 +7,10 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, W
 from django.db.models.functions import Collate, Length, RowNumber, Upper
 from django.db.models.lookups import Contains, LessThan
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.clients import requisites
-from crm.clients.models import Contact, Interaction, NormName, Organisation
+from crm.clients.models import DEALER_KINDS, Contact, Interaction, NormName, Organisation
 from crm.core import access, memo
 
 CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
@@ -45,6 +46,35 @@ def owner_choices(user=None) -> tuple[tuple[int, str], ...]:
         return tuple((person.pk, str(person)) for person in users)
 
     return memo.remembered(key, 60, build)
+
+
+def organisations_to_attach(user):
+    """Organisations a contact or bank account may be attached to: those the user may change
+    (the forms' choices and their picker's, crm.clients.views.OrganisationChoicesView)."""
+    return Organisation.objects.restrict(user, "change")
+
+
+def dealer_choices(user, kinds=DEALER_KINDS):
+    """Dealers (and sub-dealers, by ``kinds``) the user sees: an organisation's parent dealer,
+    an outlet's dealer (the forms' choices and their picker's)."""
+    return Organisation.objects.restrict(user).filter(kind__in=kinds)
+
+
+def organisation_detail(user):
+    """What tells organisations of one name apart in a picker: INN and region, where the user
+    may see them. A function of the organisation, built once per request."""
+    visible = access.visible_fields(user, Organisation)
+    show_inn, show_region = "inn" in visible, "region" in visible
+
+    def detail(org) -> str:
+        parts = []
+        if show_inn and org.inn:
+            parts.append(_("INN %(inn)s") % {"inn": org.inn})
+        if show_region and org.region_id:
+            parts.append(org.region.name)
+        return " · ".join(parts)
+
+    return detail
 
 
 def organisation_search(queryset, text: str, user):

@@ -49,6 +49,12 @@ urlpatterns = [
         views.InteractionCreateView.as_view(),
         name="interaction_create",
     ),
+    path(
+        "organisations/choices/",
+        views.OrganisationChoicesView.as_view(),
+        name="organisation_choices",
+    ),
+    path("dealers/choices/", views.DealerChoicesView.as_view(), name="dealer_choices"),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/new/", views.ContactEditView.as_view(), name="contact_create"),
     path("contacts/<int:pk>/", views.ContactDetailView.as_view(), name="contact_detail"),

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from crm.clients import autofill, filtersets, forms, requisites, selectors, services, tables
 from crm.clients.merge_views import DuplicateWarningMixin
-from crm.clients.models import BankAccount, Contact, Interaction, Organisation
+from crm.clients.models import DEALER_KINDS, BankAccount, Contact, Interaction, Organisation
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
 from crm.core.generic.edit import apply_field_policy
@@ -187,6 +188,35 @@ class OrganisationReassignView(generic.BulkReassignView):
         return services.organisations_reassign(
             self.request.user, pks=self.selected(), owner=data["owner"]
         )
+
+
+class OrganisationChoicesView(generic.ChoiceSearchView):
+    """The picker of a contact's or bank account's organisation: those the user may change."""
+
+    model = Organisation
+
+    def choices(self):
+        return selectors.organisations_to_attach(self.request.user).select_related("region")
+
+    def search(self, queryset, text):
+        return selectors.organisation_search(queryset, text, self.request.user)
+
+    @cached_property
+    def describe(self):
+        return selectors.organisation_detail(self.request.user)
+
+    def detail(self, obj):
+        return self.describe(obj)
+
+
+class DealerChoicesView(OrganisationChoicesView):
+    """The picker of a parent dealer (``?kind=dealer``) or of an outlet's dealer (dealers and
+    sub-dealers)."""
+
+    def choices(self):
+        kind = self.request.GET.get("kind")
+        kinds = (kind,) if kind in DEALER_KINDS else DEALER_KINDS
+        return selectors.dealer_choices(self.request.user, kinds).select_related("region")
 
 
 class ContactListView(generic.ObjectListView):

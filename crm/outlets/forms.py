@@ -3,8 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.forms import PhoneField
-from crm.clients.models import Contact, Organisation, OrganisationKind
+from crm.clients import selectors
+from crm.clients.forms import PhoneField, dealer_picker
+from crm.clients.models import Contact
 from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm, StyledFormMixin
 from crm.outlets.models import Outlet, OutletEquipment
 
@@ -43,15 +44,13 @@ class OutletForm(RecordForm):
             "pos_materials": forms.Textarea(attrs={"rows": 2}),
             "brands": forms.SelectMultiple(attrs={"size": 6}),
             "contacts": forms.SelectMultiple(attrs={"size": 4}),
+            "dealer": dealer_picker(),
         }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "dealer" in self.fields and user is not None:
-            dealers = Organisation.objects.restrict(user).filter(
-                kind__in=[OrganisationKind.DEALER, OrganisationKind.SUB_DEALER]
-            )
-            self.fields["dealer"].queryset = dealers.only("pk", "name")
+            self.fields["dealer"].queryset = selectors.dealer_choices(user).only("pk", "name")
         if "owner" in self.fields:
             owners = self.fields["owner"].queryset.filter(is_active=True, position__isnull=False)
             self.fields["owner"].queryset = owners

@@ -326,6 +326,7 @@ def test_the_second_of_two_simultaneous_edits_is_refused_with_the_others_changes
         "{card}",
         "{card}?tab=history",
         "{card}edit/",
+        "/clients/contacts/new/",
     ],
 )
 def test_the_organisation_pages_have_no_accessibility_violations(
@@ -384,4 +385,40 @@ def test_choosing_a_filter_value_refreshes_the_table_without_a_reload(
     expect(rows.first).to_contain_text("Ромашка-Авто")
     assert page.evaluate("window.__sameDocument === true"), "the filter reloaded the whole page"
     assert "status=active" in page.url  # the filter is in the address bar (hx-push-url)
+    assert csp_errors == []
+
+
+def test_a_manager_picks_the_new_contacts_organisation_by_typing(
+    page, live_server, world, password, csp_errors
+):
+    """The organisation of a new contact is one among thousands: the form carries none of
+    them; the picker asks the server as one types (the name, then the INN) and shows each
+    one's INN and region to tell namesakes apart."""
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, live_server, "anna", password)
+    page.goto(f"{live_server.url}/clients/contacts/new/")
+    assert page.locator("select#id_organisation option").count() == 1  # the empty one only
+    control = page.locator("#id_organisation-ts-control")
+    control.click()
+    options = page.locator(".ts-dropdown .option")
+    # Opened before typing: the first ones by name, only those she may change (not Борис's).
+    expect(options).to_have_count(3)
+    with page.expect_response(lambda r: "/clients/organisations/choices/?q=" in r.url):
+        control.press_sequentially("ромаш", delay=30)
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Ромашка-Авто")
+    expect(options.first).to_contain_text(PLANTED_INN)
+    expect(options.first).to_contain_text("Москва")
+    shot(page, "08_contact_organisation_picker")
+    control.fill("")
+    control.press_sequentially(PLANTED_INN[:6], delay=30)
+    expect(options).to_have_count(1)
+    expect(options.first).to_contain_text("Ромашка-Авто")
+    options.first.click()
+    page.locator("#id_last_name").fill("Иванова")
+    page.locator("#id_first_name").fill("Мария")
+    page.locator("main form.card").get_by_role("button", name=SAVE).click()
+    expect(page.get_by_text("Сохранено.")).to_be_visible()
+    contact = world["romashka"].contacts.get()
+    assert contact.last_name == "Иванова"
     assert csp_errors == []

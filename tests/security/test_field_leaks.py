@@ -245,3 +245,16 @@ def test_a_read_only_field_in_a_post_changes_nothing(logged_in, leaky):
     assert org.legal_address == "Москва, Тверская, 1"
     assert org.inn == MARKERS["inn"]
     assert org.notes == MARKERS["notes"]
+
+
+def test_the_organisation_picker_shows_and_matches_no_hidden_field(logged_in, leaky):
+    """A contact form's organisation picker: the trainee's organisation is offered by its
+    name, its hidden INN neither shown beside it nor found by."""
+    client = logged_in(leaky["trainee"])
+    url = reverse("clients:organisation_choices")
+    offered = client.get(url, {"q": "Открытое"})
+    assert [row["value"] for row in offered.json()["results"]] == [str(leaky["org"].pk)]
+    assert_no_marker(offered.content.decode("unicode_escape"), "the picker")
+    assert offered.json()["results"][0]["detail"] == "Москва"  # the region, not the INN
+    for field in ("inn", "legal_name", "phone"):
+        assert client.get(url, {"q": MARKERS[field]}).json()["results"] == [], field

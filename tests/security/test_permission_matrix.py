@@ -485,3 +485,53 @@ def test_a_dealer_sees_no_organisation_of_the_company(logged_in, world):
     html = response.content.decode()
     for key in ("mine", "colleagues", "foreign"):
         assert world[key].name not in html
+
+
+# --- pickers: the choices a form offers come through the same rule -----------------------------
+
+
+def _offered(client, name, **params):
+    response = client.get(reverse(f"clients:{name}"), params)
+    assert response.status_code == 200
+    return {int(row["value"]) for row in response.json()["results"]}
+
+
+def test_the_organisation_picker_offers_only_what_the_user_may_change(logged_in, world):
+    client = logged_in(world["manager"])
+    offered = _offered(client, "organisation_choices")
+    assert world["mine"].pk in offered
+    assert world["colleagues"].pk not in offered  # seen, but not the manager's to change
+    assert world["foreign"].pk not in offered
+    assert _offered(client, "organisation_choices", q=world["foreign"].name) == set()
+    assert _offered(client, "organisation_choices", q=world["foreign"].inn) == set()
+    assert _offered(client, "organisation_choices", q=world["mine"].inn) == {world["mine"].pk}
+
+
+def test_the_dealer_picker_offers_only_dealers_in_scope(logged_in, world):
+    for org in (world["mine"], world["colleagues"], world["foreign"]):
+        Organisation.objects.filter(pk=org.pk).update(kind="dealer")
+    Organisation.objects.filter(pk=world["unplaced"].pk).update(kind="sub_dealer")
+    client = logged_in(world["manager"])
+    every = _offered(client, "dealer_choices")
+    assert every == {world["mine"].pk, world["colleagues"].pk, world["unplaced"].pk}
+    assert world["unplaced"].pk not in _offered(client, "dealer_choices", kind="dealer")
+    assert _offered(client, "dealer_choices", kind="nonsense") == every
+    assert _offered(client, "dealer_choices", q=world["foreign"].name) == set()
+
+
+def test_a_picker_refuses_users_without_the_view_permission(logged_in, world):
+    client = logged_in(world["nobody"])
+    for name in ("organisation_choices", "dealer_choices"):
+        assert client.get(reverse(f"clients:{name}")).status_code == 403
+
+
+def test_a_form_refuses_an_organisation_the_picker_would_not_offer(logged_in, world):
+    """The picker decides only what is offered: a posted foreign id is refused by the form."""
+    client = logged_in(world["manager"])
+    response = client.post(
+        reverse("clients:contact_create"),
+        {"organisation": world["foreign"].pk, "last_name": "Подложный"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["organisation"]
+    assert not Contact.objects.filter(last_name="Подложный").exists()

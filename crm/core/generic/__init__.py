@@ -1,4 +1,5 @@
-"""Generic views: list, card, create/edit, archive/delete, bulk edit and bulk reassign.
+"""Generic views: list, card, create/edit, archive/delete, bulk edit, bulk reassign and the
+search behind a form's picker.
 
 Every view here is a ``ScopedView``: it must name a model (or it cannot be built), derives the
 model permission from its action (403 without it), and reads rows only through
@@ -25,6 +26,7 @@ from crm.core.generic.edit import (
     apply_field_policy,
 )
 from crm.core.generic.lists import ExportProgressView, ObjectListView
+from crm.core.generic.pickers import ChoiceSearchView
 
 __all__ = [
     "COUNT_CAP",
@@ -32,6 +34,7 @@ __all__ = [
     "PAGE_SIZES",
     "BulkEditView",
     "BulkReassignView",
+    "ChoiceSearchView",
     "ExportProgressView",
     "ObjectArchiveView",
     "ObjectDeleteView",
