@@ -190,13 +190,18 @@ class OrganisationReassignView(generic.BulkReassignView):
         )
 
 
+def picked(organisations):
+    """What a picker shows of an organisation: its name, INN and region's name."""
+    return organisations.select_related("region").only("pk", "name", "inn", "region__name")
+
+
 class OrganisationChoicesView(generic.ChoiceSearchView):
     """The picker of a contact's or bank account's organisation: those the user may change."""
 
     model = Organisation
 
     def choices(self):
-        return selectors.organisations_to_attach(self.request.user).select_related("region")
+        return picked(selectors.organisations_to_attach(self.request.user))
 
     def search(self, queryset, text):
         return selectors.organisation_search(queryset, text, self.request.user)
@@ -216,7 +221,7 @@ class DealerChoicesView(OrganisationChoicesView):
     def choices(self):
         kind = self.request.GET.get("kind")
         kinds = (kind,) if kind in DEALER_KINDS else DEALER_KINDS
-        return selectors.dealer_choices(self.request.user, kinds).select_related("region")
+        return picked(selectors.dealer_choices(self.request.user, kinds))
 
 
 class ContactListView(generic.ObjectListView):
