@@ -4,17 +4,10 @@ from django import forms
 
 from crm.catalog import selectors
 from crm.catalog.models import Brand, PriceList, PriceListItem, Product, ProductGroup, Series
-from crm.core.forms import RecordForm
+from crm.core.forms import RecordForm, active_or_current
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
-
-
-def _with_current(queryset, instance, name):
-    """Active values plus the one the record holds now (an inactive value stays selectable)."""
-    current = getattr(instance, f"{name}_id", None) if instance is not None else None
-    active = queryset.filter(is_active=True)
-    return (active | queryset.filter(pk=current)).distinct() if current else active
 
 
 def _set_choices(form, name: str, choices) -> None:
@@ -56,7 +49,7 @@ class BrandForm(RecordForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "parent" in self.fields:
-            self.fields["parent"].queryset = _with_current(
+            self.fields["parent"].queryset = active_or_current(
                 Brand.objects.restrict(user).exclude(pk=self.instance.pk), self.instance, "parent"
             )
 
@@ -93,9 +86,6 @@ class ProductForm(RecordForm):
         _set_choices(self, "group", selectors.group_choices())
         _set_choices(self, "brand", selectors.brand_choices())
         _set_choices(self, "series", selectors.series_choices())
-        if "unit" in self.fields:
-            units = self.fields["unit"].queryset
-            self.fields["unit"].queryset = _with_current(units, self.instance, "unit")
 
     def clean_sku(self):
         return " ".join((self.cleaned_data.get("sku") or "").split())
@@ -124,7 +114,8 @@ class PriceListItemForm(RecordForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if "product" in self.fields:
+            # Active products and the line's own (RecordForm), with their units.
             products = self.fields["product"].queryset.select_related("unit")
-            self.fields["product"].queryset = _with_current(products, self.instance, "product")
+            self.fields["product"].queryset = products
         if "price" in self.fields:
             self.fields["price"].widget.attrs.update({"min": "0", "step": "0.01"})

@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.clients import requisites, selectors
 from crm.clients.models import BankAccount, Contact, Interaction, Organisation, OrganisationKind
-from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm, SearchSelect
+from crm.core.forms import (
+    BulkEditForm,
+    OwnerReassignForm,
+    RecordForm,
+    SearchSelect,
+    offer_staff_only,
+)
 
 FIND_ORGANISATION = _("Type a name, INN or phone")
 
@@ -85,9 +91,7 @@ class OrganisationForm(RecordForm):
         if "parent_dealer" in self.fields and user is not None:
             dealers = selectors.dealer_choices(user, (OrganisationKind.DEALER,))
             self.fields["parent_dealer"].queryset = dealers.only("pk", "name")
-        if "owner" in self.fields:
-            owners = self.fields["owner"].queryset.filter(is_active=True, position__isnull=False)
-            self.fields["owner"].queryset = owners
+        offer_staff_only(self, "owner")
 
     def clean_inn(self):
         value = self.cleaned_data.get("inn", "")

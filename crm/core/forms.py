@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +47,41 @@ class LazyChoices:
         return self
 
 
+def offer_active_only(form: forms.ModelForm) -> None:
+    """Choices with an active flag (a dictionary's values, products, brands, staff) offer
+    only the active ones, and whatever the record already has: a value switched off in the
+    dictionary stays on the records that carry it, and saving them keeps it."""
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.ModelChoiceField):  # the multiple one is one too
+            continue
+        if any(f.name == "is_active" for f in field.queryset.model._meta.concrete_fields):
+            field.queryset = active_or_current(field.queryset, form.instance, name)
+
+
+def active_or_current(queryset, instance, name: str):
+    """The active rows of ``queryset``, and the one(s) ``instance.<name>`` holds now."""
+    condition = Q(is_active=True)
+    if instance is not None and instance.pk is not None:
+        if name in {f.name for f in instance._meta.many_to_many}:
+            condition |= Q(pk__in=getattr(instance, name).values("pk"))
+        elif getattr(instance, f"{name}_id", None) is not None:
+            condition |= Q(pk=getattr(instance, f"{name}_id"))
+    return queryset.filter(condition)
+
+
+def offer_staff_only(form: forms.ModelForm, name: str) -> None:
+    """A manager to assign: staff with a position (and, as for any choice, active), or the
+    one the record has now, so that saving a form never unassigns a former employee."""
+    field = form.fields.get(name)
+    if field is None:
+        return
+    keep = Q(position__isnull=False)
+    current = getattr(form.instance, f"{name}_id", None) if form.instance.pk else None
+    if current is not None:
+        keep |= Q(pk=current)
+    field.queryset = field.queryset.filter(keep)
+
+
 class StyledFormMixin:
     """Mixin for forms rendered with templates/includes/form_fields.html."""
 
@@ -68,6 +104,7 @@ class RecordForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "version" not in self.initial:
             self.initial["version"] = getattr(self.instance, "version", None)
+        offer_active_only(self)
 
     def changed_editable(self) -> list[str]:
         """Fields the user could edit on this form (disabled ones never reach the record)."""
@@ -86,6 +123,7 @@ class BulkEditForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+        offer_active_only(self)
 
     def values_to_set(self) -> dict:
         return {
@@ -103,9 +141,7 @@ class OwnerReassignForm(BulkEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].required = True
-        self.fields["owner"].queryset = self.fields["owner"].queryset.filter(
-            is_active=True, position__isnull=False
-        )
+        offer_staff_only(self, "owner")
 
     def clean_owner(self):
         owner = self.cleaned_data.get("owner")

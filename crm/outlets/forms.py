@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from crm.clients import selectors
 from crm.clients.forms import PhoneField, dealer_picker
 from crm.clients.models import Contact
-from crm.core.forms import BulkEditForm, OwnerReassignForm, RecordForm, StyledFormMixin
+from crm.core.forms import (
+    BulkEditForm,
+    OwnerReassignForm,
+    RecordForm,
+    StyledFormMixin,
+    offer_staff_only,
+)
 from crm.outlets.models import Outlet, OutletEquipment
 
 PHOTO_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -51,11 +57,7 @@ class OutletForm(RecordForm):
         super().__init__(*args, user=user, **kwargs)
         if "dealer" in self.fields and user is not None:
             self.fields["dealer"].queryset = selectors.dealer_choices(user).only("pk", "name")
-        if "owner" in self.fields:
-            owners = self.fields["owner"].queryset.filter(is_active=True, position__isnull=False)
-            self.fields["owner"].queryset = owners
-        if "brands" in self.fields:
-            self.fields["brands"].queryset = self.fields["brands"].queryset.filter(is_active=True)
+        offer_staff_only(self, "owner")
         if "contacts" in self.fields:
             # The dealer's own contacts; a new outlet gets them after its dealer is saved.
             dealer_id = self.instance.dealer_id if self.instance.pk else None
