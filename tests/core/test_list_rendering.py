@@ -231,3 +231,54 @@ def test_an_edit_forms_selects_render_as_django_renders_them(make_user):
             assert fast_field(bound) == _django_select(bound), bound.name
             compared += 1
     assert compared >= 16
+
+
+@pytest.mark.django_db
+def test_every_field_of_the_edit_forms_renders_as_django_renders_it(make_user):
+    """Inputs, text areas, check boxes and selects of the organisation, contact and outlet
+    forms, fresh, bound with errors (odd values included) and read-only: the fast rendering
+    is Django's, attribute for attribute."""
+    import re
+
+    from crm.clients.forms import ContactForm, OrganisationForm
+    from crm.outlets.forms import OutletForm
+    from crm.outlets.models import Outlet
+    from tests.factories import RegionFactory
+
+    manager = make_user(username="seller", role="sales_manager")
+    region = RegionFactory()
+    org = Organisation.objects.create(
+        name='Клиент "<Юг>" & Co',
+        region=region,
+        owner=manager,
+        notes="\nпервая строка\n<b>вторая</b>",
+        website="https://example.org/?a=1&b=2",
+        phone="+74951234567",
+    )
+    outlet = Outlet.objects.create(dealer=org, name="Точка", owner=manager, latitude=55.75)
+    bad = {"name": "", "inn": "12<3", "email": "не адрес", "area_sqm": "1 234,5", "last_name": ""}
+    forms = [
+        OrganisationForm(instance=org, user=manager),
+        OrganisationForm(bad, instance=org, user=manager),
+        ContactForm(user=manager, initial={"organisation": org.pk}),
+        ContactForm({**bad, "mailing_consent": "on"}, user=manager),
+        OutletForm(instance=outlet, user=manager),
+        OutletForm(bad, instance=outlet, user=manager),
+    ]
+    forms[0].fields["inn"].disabled = True
+    forms[0].fields["notes"].disabled = True
+    forms[4].fields["phone"].help_text = "Как на вывеске"
+    widgets = set()
+    for form in forms:
+        form.is_bound and form.is_valid()
+        for bound in form.visible_fields():
+            kind = type(bound.field.widget).__name__
+            # Between a select's options Django writes new lines; an input's and text area's
+            # text is compared as it is (a text area's first new line included).
+            fast, django = str(fast_field(bound)).strip(), bound.as_widget().strip()
+            if "Select" in kind:
+                fast, django = (re.sub(r">\s+<", "><", html) for html in (fast, django))
+            assert fast == django, (type(form).__name__, bound.name)
+            widgets.add(kind)
+    assert {"TextInput", "Textarea", "CheckboxInput", "EmailInput", "URLInput"} <= widgets
+    assert {"NumberInput", "Select", "SearchSelect", "SelectMultiple"} <= widgets
