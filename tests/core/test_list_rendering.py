@@ -282,3 +282,40 @@ def test_every_field_of_the_edit_forms_renders_as_django_renders_it(make_user):
             widgets.add(kind)
     assert {"TextInput", "Textarea", "CheckboxInput", "EmailInput", "URLInput"} <= widgets
     assert {"NumberInput", "Select", "SearchSelect", "SelectMultiple"} <= widgets
+
+
+def test_the_fast_inputs_are_djangos_templates_that_only_include_input_html():
+    """Each template fast_field writes as input.html is, in this Django, that include alone."""
+    from django.forms.renderers import get_default_renderer
+
+    from crm.core.templatetags.crm_forms import _INPUT_TEMPLATES
+
+    renderer = get_default_renderer()
+    for name in _INPUT_TEMPLATES - {"django/forms/widgets/input.html"}:
+        source = renderer.get_template(name).template.source.strip()
+        assert source == '{% include "django/forms/widgets/input.html" %}', name
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [
+        "HiddenInput",
+        "PasswordInput",
+        "DateTimeInput",
+        "TimeInput",
+        "URLInput",
+        "EmailInput",
+        "NumberInput",
+        "CheckboxInput",
+        "FileInput",
+    ],
+)
+def test_a_plain_form_field_renders_as_django_renders_it(widget):
+    from django import forms
+
+    class One(forms.Form):
+        value = forms.CharField(widget=getattr(forms, widget)(attrs={"data-x": 'a"b'}))
+
+    for form in (One(), One({"value": '1 <2> & "3"'}), One({"value": ""})):
+        form.is_valid()
+        assert str(fast_field(form["value"])).strip() == form["value"].as_widget().strip()

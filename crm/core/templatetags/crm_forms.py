@@ -49,13 +49,19 @@ _INPUT_TEMPLATES = frozenset(
     for name in (
         "input.html",
         "text.html",
+        "search.html",
         "email.html",
         "url.html",
+        "tel.html",
         "number.html",
         "date.html",
         "datetime.html",
         "time.html",
+        "color.html",
         "checkbox.html",
+        "hidden.html",
+        "password.html",
+        "file.html",
     )
 )
 _TEXTAREA_TEMPLATE = _WIDGETS + "textarea.html"
