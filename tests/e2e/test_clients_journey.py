@@ -394,6 +394,8 @@ def test_a_manager_picks_the_new_contacts_organisation_by_typing(
     """The organisation of a new contact is one among thousands: the form carries none of
     them; the picker asks the server as one types (the name, then the INN) and shows each
     one's INN and region to tell namesakes apart."""
+    for n in range(20):
+        Organisation.objects.create(name=f"Клиент {n:02d}", owner=world["anna"])
     page.set_viewport_size({"width": 1366, "height": 900})
     log_in(page, live_server, "anna", password)
     page.goto(f"{live_server.url}/clients/contacts/new/")
@@ -401,15 +403,20 @@ def test_a_manager_picks_the_new_contacts_organisation_by_typing(
     control = page.locator("#id_organisation-ts-control")
     control.click()
     options = page.locator(".ts-dropdown .option")
-    # Opened before typing: the first ones by name, only those she may change (not Борис's).
-    expect(options).to_have_count(3)
+    # Opened before typing: the first 20 by name of those she may change (not Борис's), and
+    # a line saying there are more.
+    expect(options).to_have_count(21)
+    expect(options.first).to_contain_text("Василёк")
+    expect(options.last).to_have_text(re.compile("уточните запрос|type more"))
+    expect(page.locator(".ts-dropdown .option", has_text="Одуванчик")).to_have_count(0)
+    shot(page, "08_contact_organisation_picker_opened")
     with page.expect_response(lambda r: "/clients/organisations/choices/?q=" in r.url):
         control.press_sequentially("ромаш", delay=30)
     expect(options).to_have_count(1)
     expect(options.first).to_contain_text("Ромашка-Авто")
     expect(options.first).to_contain_text(PLANTED_INN)
     expect(options.first).to_contain_text("Москва")
-    shot(page, "08_contact_organisation_picker")
+    shot(page, "09_contact_organisation_picker_typed")
     control.fill("")
     control.press_sequentially(PLANTED_INN[:6], delay=30)
     expect(options).to_have_count(1)

@@ -7,6 +7,7 @@
   "use strict";
 
   var loading = null;
+  var MORE = "\u0000more";  // the value of the "type more" line, never a record's id
 
   function message(name) {
     return document.body.getAttribute("data-msg-" + name) || name;
@@ -73,12 +74,19 @@
           .then(function (data) {
             if (self.lastValue !== query) { callback(); return; }  // a later search is on its way
             self.clearOptions();  // keeps the chosen one; the rest were another search's
-            callback(data.results);
+            var results = data.results;
+            if (data.more) {  // a last line, not choosable: there is more than is shown
+              results = results.concat([{ value: MORE, text: message("type-more"), disabled: true }]);
+            }
+            callback(results);
           })
           .catch(function () { callback(); });
       },
       render: {
         option: function (item, escape) {
+          if (item.value === MORE) {
+            return '<div class="small text-secondary">' + escape(item.text) + "</div>";
+          }
           var detail = item.detail ? '<div class="small text-secondary">' + escape(item.detail) + "</div>" : "";
           return "<div>" + escape(item.text) + detail + "</div>";
         },
