@@ -191,8 +191,14 @@ class OrganisationReassignView(generic.BulkReassignView):
 
 
 def picked(organisations):
-    """What a picker shows of an organisation: its name, INN and region's name."""
-    return organisations.select_related("region").only("pk", "name", "inn", "region__name")
+    """What a picker offers: organisations in work (an archived one stays on the records that
+    have it, the form accepts it, but it is not offered), read as far as the picker shows
+    them: name, INN and region's name."""
+    return (
+        organisations.filter(is_archived=False)
+        .select_related("region")
+        .only("pk", "name", "inn", "region__name")
+    )
 
 
 class OrganisationChoicesView(generic.ChoiceSearchView):

@@ -92,3 +92,13 @@ def test_typed_text_is_trimmed_and_a_long_one_finds_nothing_without_an_error(cli
     long = client.get(url, {"q": "я" * 5000})
     assert long.status_code == 200
     assert long.json() == {"results": [], "more": False}
+
+
+def test_an_archived_organisation_is_not_offered_but_stays_on_its_contacts(client, anna):
+    archived = Organisation.objects.create(name="Закрытая", owner=anna, is_archived=True)
+    client.force_login(anna)
+    found = client.get(reverse("clients:organisation_choices"), {"q": "Закрытая"}).json()
+    assert found["results"] == []
+    form = ContactForm({"organisation": archived.pk, "last_name": "Старый"}, user=anna)
+    assert form.is_valid(), form.errors
+    assert options(fast_field(form["organisation"]))[1:] == [(str(archived.pk), "Закрытая")]
