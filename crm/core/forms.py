@@ -176,12 +176,7 @@ class FilterableCheckboxes(forms.CheckboxSelectMultiple):
 
     def _chosen_optgroups(self, name, value, attrs):
         """Options for the chosen values only (a model choice field's queryset, narrowed)."""
-        every = self.choices
-        self.choices = chosen_choices(every, value)
-        try:
-            return super().optgroups(name, value, attrs)
-        finally:
-            self.choices = every
+        return optgroups_among(self, chosen_choices(self.choices, value), name, value, attrs)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -202,6 +197,16 @@ def chosen_choices(choices, value) -> list:
     return [choices.choice(obj) for obj in queryset.filter(pk__in=chosen)]
 
 
+def optgroups_among(widget, choices, name, value, attrs):
+    """Django's option groups of ``widget`` built from ``choices`` instead of its own."""
+    every = widget.choices
+    widget.choices = choices
+    try:
+        return forms.widgets.ChoiceWidget.optgroups(widget, name, value, attrs)
+    finally:
+        widget.choices = every
+
+
 class SearchSelect(forms.Select):
     """One choice among thousands (a contact's organisation, an outlet's dealer): the page
     carries only the empty and the chosen option; typing asks ``search_url`` with ``query``
@@ -215,14 +220,10 @@ class SearchSelect(forms.Select):
         self.search_url, self.query, self.placeholder = search_url, query, placeholder
 
     def optgroups(self, name, value, attrs=None):
-        every = self.choices
-        empty = getattr(getattr(every, "field", None), "empty_label", None)
+        empty = getattr(getattr(self.choices, "field", None), "empty_label", None)
         head = [] if empty is None else [("", empty)]
-        self.choices = head + chosen_choices(every, value)
-        try:
-            return super().optgroups(name, value, attrs)
-        finally:
-            self.choices = every
+        choices = head + chosen_choices(self.choices, value)
+        return optgroups_among(self, choices, name, value, attrs)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
