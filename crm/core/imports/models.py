@@ -115,7 +115,12 @@ class RowAction(models.TextChoices):
 class ImportRowChange(models.Model):
     """One record an import created or updated: its prior values and its version afterwards."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_changes")
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.CASCADE,
+        related_name="row_changes",
+        db_index=False,  # core_importrow_job_obj leads with it
+    )
     row = models.PositiveIntegerField(_("row"))
     object_id = models.BigIntegerField(_("record id"))
     action = models.CharField(_("action"), max_length=10, choices=RowAction.choices)
