@@ -363,6 +363,10 @@ PGHISTORY_ADMIN_ORDERING = "-pgh_created_at"
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)
 PGHISTORY_CONTEXT_FIELD = pghistory.ContextForeignKey(db_index=True)
+# One history insert per statement, from its transition table, instead of a PL/pgSQL call and
+# an INSERT per row: a 20,000-row COPY of organisations spent 330 ms in the row triggers and
+# about 120 ms in the statement one (ADR 0019). Single-row saves are unchanged in effect.
+PGHISTORY_LEVEL = pghistory.Statement
 # Triggers on Django's auto-created many-to-many tables (user groups and permissions, org unit
 # regions) cannot live in migrations; pgtrigger installs them after every `migrate`.
 PGTRIGGER_INSTALL_ON_MIGRATE = True
