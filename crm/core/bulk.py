@@ -320,21 +320,33 @@ def insert_objects(model: type[models.Model], objs: Sequence[models.Model]) -> N
     mark_saved(objs)
 
 
-def insert_plan(model: type[models.Model], objs: Sequence[models.Model]):
+def next_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys from the table's sequence, in one query."""
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_plan(
+    model: type[models.Model], objs: Sequence[models.Model], ids: Sequence[int] | None = None
+):
     """What ``insert_objects`` writes, for a caller that runs the COPY itself: the table, its
-    columns and the rows (a generator). The instances get their primary keys (one query) and
-    stamps now; ``mark_saved`` once the rows are written."""
+    columns and the rows (a generator). The instances get their primary keys (``ids``, taken
+    earlier with ``next_ids``, or one query now) and stamps now; ``mark_saved`` once the rows
+    are written."""
     meta = model._meta
     pk = meta.pk
     fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
     stamped = [f for f in fields if getattr(f, "auto_now", 0) or getattr(f, "auto_now_add", 0)]
     converters = [(f.attname, _converter(f)) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, pk.column, len(objs)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+    if ids is None:
+        ids = next_ids(model, len(objs))
     for obj, new_id in zip(objs, ids, strict=True):
         setattr(obj, pk.attname, new_id)
         for field in stamped:

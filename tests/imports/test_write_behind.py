@@ -78,29 +78,66 @@ def test_a_chunk_the_database_refuses_names_its_rows_and_nothing_is_written(mana
     before = Organisation.objects.count()
     job = imported(manager, [HEADER, *rows])
     assert job.status == ImportStatus.FAILED
-    assert [e["row"] for e in job.errors] == [4]  # the chunk's first row
-    assert "4–5" in job.errors[0]["message"]
-    assert "refused" in job.errors[0]["message"]
+    # A chunk is written in parts (WRITE_PARTS): a two-row chunk, one row each
+    assert [e["row"] for e in job.errors] == [5]
+    assert "refused row 5 " in job.errors[0]["message"]
     assert Organisation.objects.count() == before  # the chunks before and after: rolled back
     assert not job.row_changes.exists()
 
 
+def _temp_table():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE test_behind (n int) ON COMMIT DROP")
+
+
 def test_a_refused_chunk_leaves_the_transaction_usable():
     outcome = []
-    with transaction.atomic(), engine.WriteBehind() as writer:
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE TEMP TABLE test_behind (n int) ON COMMIT DROP")
-        writer.submit(
-            [engine._execute("INSERT INTO test_behind VALUES (1)", []), _fail],
-            lambda results, error: outcome.append((results, error)),
-        )
-        writer.settle()
-        [(results, error)] = outcome
-        assert results is None
-        assert isinstance(error, DataError)  # the driver's error, as Django's
-        with connection.cursor() as cursor:  # the batch's insert went with its savepoint
-            cursor.execute("SELECT count(*) FROM test_behind")
-            assert cursor.fetchone() == (0,)
+    with transaction.atomic():
+        _temp_table()  # before the pass: a refused batch rolls back to where the pass began
+        with engine.WriteBehind() as writer:
+            writer.submit(
+                [engine._execute(_INSERT, [1]), _fail],
+                lambda results, error: outcome.append((results, error)),
+            )
+            writer.settle()
+            [(results, error)] = outcome
+            assert results is None
+            assert isinstance(error, DataError)  # the driver's error, as Django's
+            with connection.cursor() as cursor:  # the batch's insert went back with the pass
+                cursor.execute("SELECT count(*) FROM test_behind")
+                assert cursor.fetchone() == (0,)
+
+
+def test_batches_queue_in_order_and_a_refused_one_stops_the_rest():
+    """Batches run one after another while the pass goes on; a refused one rolls back the
+    pass's writes, those queued after it do not run, and the transaction stays usable."""
+    outcome = []
+    with transaction.atomic():
+        _temp_table()
+        with engine.WriteBehind() as writer:
+            for steps in (
+                [engine._fetch("SELECT pg_sleep(0.2)", []), engine._execute(_INSERT, [1])],
+                [
+                    engine._execute(_INSERT, [2]),
+                    engine._fetch("SELECT array_agg(n) FROM test_behind", []),
+                ],
+                [engine._execute(_INSERT, [3]), _fail],
+                [engine._execute(_INSERT, [4])],
+            ):
+                writer.submit(steps, lambda results, error: outcome.append((results, error)))
+            assert len(writer.pending) == 4  # none waited for another
+            writer.settle()
+            assert outcome[0] == ([[("",)], None], None)
+            assert outcome[1] == ([None, [([1, 2],)]], None)  # the first batch ran before it
+            assert outcome[2][0] is None
+            assert isinstance(outcome[2][1], DataError)
+            assert len(outcome) == 3  # the fourth was not run
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM test_behind")
+                assert cursor.fetchone() == (0,)  # back to where the pass began
+
+
+_INSERT = "INSERT INTO test_behind VALUES (%s)"
 
 
 def _fail(cursor):
@@ -121,7 +158,7 @@ def test_a_batch_in_flight_is_finished_before_the_block_ends():
 
     with pytest.raises(ZeroDivisionError):
         failing_pass()
-    assert writer.future is None
+    assert writer.pending == []
     assert writer.pool is None
     assert outcome == []  # the pass failed: the batch's outcome is not wanted
     with connection.cursor() as cursor:
@@ -191,7 +228,7 @@ def test_a_broken_reference_is_found_by_the_check_and_names_its_chunk(manager, d
     services.import_check(manager, job=job)
     assert job.status == ImportStatus.FAILED
     assert [e["row"] for e in job.errors] == [4]
-    assert "4–5" in job.errors[0]["message"]
+    assert "refused row 4 " in job.errors[0]["message"]  # its part of the chunk: one row
     assert Organisation.objects.count() == before
 
 

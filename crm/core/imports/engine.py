@@ -13,6 +13,7 @@ equal the record's is not written at all, so a re-run changes nothing, history i
 import json
 import logging
 import re
+import threading
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
 ROW_CHANGE_FIELDS = ("job", "row", "object_id", "action", "prior", "version_after")
 UPDATE_BATCH = 1000
+# A chunk is built and written in this many parts (``Run.process``).
+WRITE_PARTS = 4
 # New rows whose names are compared with existing names (one indexed query each); phones,
 # e-mails and INNs of all new rows are compared in bulk.
 DUPLICATE_NAME_ROWS = 500
@@ -119,6 +122,8 @@ class Run:
         self.governed = records.PROPOSALS.governed(self.model, self.source)
         self.proposals: list[tuple[int, models.Model, dict]] = []  # this chunk's
         self.writer = WriteBehind()
+        self.context_set = False  # the history context is set for the writer's statements
+        self.new_ids: list[int] = []  # primary keys taken for the chunk's new rows
         self.key_plans = [(k, k.fields_required(), k.fields) for k in self.spec.keys]
 
     # --- errors ---------------------------------------------------------------------------
@@ -205,14 +210,23 @@ class Run:
         keyed = self.keyed(parsed)
         self.writer.settle()
         existing = self.match(keyed)
-        creates, updates, changes = self.build(keyed, existing)
-        if self.broken or not (creates or updates):
-            return
-        if creates and not self.apply and self.spec.duplicates is not None:
-            self.find_duplicates(creates)
-        self.write(creates, updates, changes)
-        self.created_pks.update(obj.pk for _number, obj in creates)
-        self.propose()
+        allowed = self.changeable(existing)
+        # Keys for the chunk's new rows, taken now: a query while the parts are written would
+        # wait for them. Those a refused row leaves unused are a gap in the sequence.
+        self.new_ids = bulk.next_ids(self.model, len(keyed) - len(existing))
+        # Built and written in parts: while the writer runs one part's statements, this
+        # thread builds the next, so the database waits for the first part's rows only.
+        size = max(1, -(-len(keyed) // WRITE_PARTS))
+        for start in range(0, len(keyed), size):
+            if self.broken:
+                return
+            creates, updates, changes = self.build(keyed[start : start + size], existing, allowed)
+            if creates or updates:
+                if creates and not self.apply and self.spec.duplicates is not None:
+                    self.find_duplicates(creates)
+                self.write(creates, updates, changes)
+                self.created_pks.update(obj.pk for _number, obj in creates)
+            self.propose()
 
     def propose(self) -> None:
         """Changed values of fields under an approval rule become one change request per
@@ -394,17 +408,18 @@ class Run:
             pending = still
         return result
 
-    def build(self, keyed, existing):
+    def changeable(self, existing) -> set[int]:
+        """Which of the matched records the user may change (one query for the chunk)."""
         pks = [obj.pk for obj in existing.values() if obj is not None]
-        allowed = set()
-        if pks:
-            allowed = set(
-                access.restrict(
-                    self.model._default_manager.filter(pk__any=pks),
-                    self.user,
-                    "change",
-                ).values_list("pk", flat=True)
-            )
+        if not pks:
+            return set()
+        return set(
+            access.restrict(
+                self.model._default_manager.filter(pk__any=pks), self.user, "change"
+            ).values_list("pk", flat=True)
+        )
+
+    def build(self, keyed, existing, allowed):
         creates, updates, changes = [], [], []
         for number, values, (_key, names, _value) in keyed:
             if number in existing:
@@ -542,13 +557,18 @@ class Run:
     def write(self, creates, updates, changes) -> None:
         """Plan the chunk's statements and hand them to the writer, which runs them while the
         next chunk is read; ``written`` takes their outcome."""
-        with connection.cursor() as cursor:
-            # Through Django's cursor: the transaction's history context and COPY flag, for
-            # the writer's statements, which go through the driver directly.
-            cursor.execute(bulk.BULK_COPY_FLAG)
+        if not self.context_set:
+            with connection.cursor() as cursor:
+                # Through Django's cursor: the transaction's history context and COPY flag,
+                # for the writer's statements, which go through the driver directly. Once:
+                # both hold to the end of the transaction (set outside any savepoint), and a
+                # statement here would wait for the batches in flight.
+                cursor.execute(bulk.BULK_COPY_FLAG)
+            self.context_set = True
         steps = []
         if creates:
-            table, columns, rows = bulk.insert_plan(self.model, [obj for _n, obj in creates])
+            ids, self.new_ids = self.new_ids[: len(creates)], self.new_ids[len(creates) :]
+            table, columns, rows = bulk.insert_plan(self.model, [o for _n, o in creates], ids)
             steps.append(_copy(bulk.copy_sql(table, columns), rows))
         for start in range(0, len(updates), UPDATE_BATCH):
             batch = updates[start : start + UPDATE_BATCH]
@@ -570,17 +590,20 @@ class Run:
     def written(self, creates, updates, rows, recheck_at, results, error) -> None:
         if error is not None:
             logger.warning("import %s: the database refused a chunk: %s", self.job.pk, error)
-            first = (creates or updates)[0][0]
-            last = max(n for n, *_rest in (*creates, *updates))
-            self.error(
-                first,
-                "",
-                _(
+            numbers = [n for n, *_rest in (*creates, *updates)]
+            first, last = min(numbers), max(numbers)
+            detail = str(error).splitlines()[0][:200]
+            if first == last:
+                message = _(
+                    "The database refused row %(row)s (%(detail)s). Check it for values that "
+                    "clash with existing records."
+                ) % {"row": first, "detail": detail}
+            else:
+                message = _(
                     "The database refused rows %(first)s–%(last)s (%(detail)s). Check these "
                     "rows for values that clash with existing records."
-                )
-                % {"first": first, "last": last, "detail": str(error).splitlines()[0][:200]},
-            )
+                ) % {"first": first, "last": last, "detail": detail}
+            self.error(first, "", message)
             self.broken = True
             return
         bulk.mark_saved([obj for _n, obj in creates])
@@ -637,67 +660,73 @@ class Run:
 
 
 class WriteBehind:
-    """Runs one chunk's writes on a thread of its own while the pass reads and converts the
-    next chunk: PostgreSQL maintains indexes and fires history triggers on one core while
+    """Runs the pass's writes on a thread of its own while the pass reads, converts and builds
+    the next rows: PostgreSQL maintains indexes and fires history triggers on one core while
     Python parses on the other (a 100,000-row import spent about half its time in each).
 
     The thread runs the statements on the pass's own connection, inside its transaction,
     through the driver's connection (Django's wrapper belongs to the thread that opened it).
-    One batch is in flight at most, and ``settle`` waits for it before the pass touches the
-    database again, so the pass reads what the batch wrote, as if it had waited: the pass
-    settles where it reads, and inside the block every statement run through Django's
-    connection settles first too (an execute wrapper), so a query added later cannot overtake
-    the batch. Each batch runs in a savepoint: a refused chunk leaves the transaction usable,
-    as ``atomic`` does.
+    Batches queue up and run in the order they were submitted, and ``settle`` waits for all
+    of them before the pass touches the database again, so the pass reads what they wrote, as
+    if it had waited: the pass settles where it reads, and inside the block every statement
+    run through Django's connection settles first too (an execute wrapper), so a query added
+    later cannot overtake a batch. A refused batch rolls the pass back to the savepoint it
+    opened (``_SAVEPOINT``), which leaves the transaction usable, and the batches queued after
+    it are not run.
     """
 
     def __init__(self):
         self.pool: ThreadPoolExecutor | None = None
-        self.future = None
-        self.after = None
+        self.pending: list[tuple[futures.Future, object]] = []
+        self.failed = threading.Event()
         self.guard = None
 
     def submit(self, steps, after) -> None:
-        """Run ``steps`` (callables of a cursor) in order; later ``after(results, error)``."""
-        self.settle()
+        """Queue ``steps`` (callables of a cursor), to run in order; later, at ``settle``,
+        ``after(results, error)``."""
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
         connection.ensure_connection()
-        self.future = self.pool.submit(_run_steps, connection.connection, steps)
-        self.after = after
+        future = self.pool.submit(_run_steps, connection.connection, steps, self.failed)
+        self.pending.append((future, after))
 
     def settle(self) -> None:
-        """Wait for the batch in flight, then give ``after`` its outcome (in this thread)."""
-        if self.future is None:
-            return
-        future, after = self.future, self.after
-        self.future = self.after = None
-        try:
-            with connection.wrap_database_errors:  # the driver's errors as Django's
-                results = future.result()
-        except DatabaseError as error:
-            after(None, error)
-            return
-        after(results, None)
+        """Wait for every queued batch, then give each ``after`` its outcome (in this
+        thread, in order). A batch skipped after a refused one gets no ``after``."""
+        pending, self.pending = self.pending, []
+        for future, after in pending:
+            try:
+                with connection.wrap_database_errors:  # the driver's errors as Django's
+                    results = future.result()
+            except _Skipped:
+                continue
+            except DatabaseError as error:
+                after(None, error)
+                continue
+            after(results, None)
 
     def _settled(self, execute, sql, params, many, context):
         self.settle()
         return execute(sql, params, many, context)
 
     def __enter__(self):
+        with connection.cursor() as cursor:
+            cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         self.guard = connection.execute_wrapper(self._settled)
         self.guard.__enter__()
         return self
 
     def __exit__(self, exc_type, exc, tb):
         """Never leave the transaction with a batch in flight: its statements would run
-        after the commit or rollback. On an error the batch's outcome does not matter."""
+        after the commit or rollback. On an error the batches' outcome does not matter."""
         try:
-            if self.future is not None:
-                futures.wait([self.future])
+            if self.pending:
+                if exc_type is not None:
+                    self.failed.set()  # the queued batches need not run
+                futures.wait([future for future, _after in self.pending])
                 if exc_type is None:
                     self.settle()
-                self.future = self.after = None
+                self.pending = []
         finally:
             if self.guard is not None:
                 self.guard.__exit__(None, None, None)
@@ -707,20 +736,28 @@ class WriteBehind:
                 self.pool = None
 
 
-_SAVEPOINT = "crm_import_write"
+class _Skipped(Exception):  # noqa: N818
+    """A batch queued after one the database refused: not run."""
 
 
-def _run_steps(raw, steps) -> list:
+# Opened once when the pass begins (``WriteBehind.__enter__``). A refused batch rolls the
+# pass's writes back to it, and the transaction stays usable for the rest of the check, as
+# ``atomic`` leaves it: every row is reported, and nothing is written anyway. One savepoint,
+# not one per batch: past 64 subtransactions PostgreSQL's snapshots overflow, which slows
+# every other session's reads.
+_SAVEPOINT = "crm_import_pass"
+
+
+def _run_steps(raw, steps, failed) -> list:
+    if failed.is_set():
+        raise _Skipped
     with raw.cursor() as cursor:
-        cursor.execute(f"SAVEPOINT {_SAVEPOINT}")
         try:
-            results = [step(cursor) for step in steps]
+            return [step(cursor) for step in steps]
         except Exception:
+            failed.set()
             cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}")
-            cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
             raise
-        cursor.execute(f"RELEASE SAVEPOINT {_SAVEPOINT}")
-        return results
 
 
 def _copy(sql, rows):
