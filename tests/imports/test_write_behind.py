@@ -80,7 +80,8 @@ def test_a_chunk_the_database_refuses_names_its_rows_and_nothing_is_written(mana
     assert job.status == ImportStatus.FAILED
     # A chunk is written in parts (WRITE_PARTS): a two-row chunk, one row each
     assert [e["row"] for e in job.errors] == [5]
-    assert "refused row 5 " in job.errors[0]["message"]
+    assert " 5 (" in job.errors[0]["message"]  # "row 5 (...)", not "rows 5–5"
+    assert "5–5" not in job.errors[0]["message"]
     assert Organisation.objects.count() == before  # the chunks before and after: rolled back
     assert not job.row_changes.exists()
 
@@ -228,7 +229,8 @@ def test_a_broken_reference_is_found_by_the_check_and_names_its_chunk(manager, d
     services.import_check(manager, job=job)
     assert job.status == ImportStatus.FAILED
     assert [e["row"] for e in job.errors] == [4]
-    assert "refused row 4 " in job.errors[0]["message"]  # its part of the chunk: one row
+    assert " 4 (" in job.errors[0]["message"]  # its part of the chunk: one row
+    assert "4–4" not in job.errors[0]["message"]
     assert Organisation.objects.count() == before
 
 

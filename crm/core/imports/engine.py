@@ -694,6 +694,9 @@ class WriteBehind:
         """Wait for every queued batch, then give each ``after`` its outcome (in this
         thread, in order). A batch skipped after a refused one gets no ``after``."""
         pending, self.pending = self.pending, []
+        # All of them first: an ``after`` may query (an import's after_write queues tasks),
+        # and the connection is the writer's until its queue is empty.
+        futures.wait([future for future, _after in pending])
         for future, after in pending:
             try:
                 with connection.wrap_database_errors:  # the driver's errors as Django's
