@@ -2,10 +2,13 @@
 files of many chunks, a chunk the database refuses, and a batch in flight when the pass ends.
 Chunks are two rows here, so a seven-row file has four of them."""
 
+import time
+
 import pytest
 from django.db import DataError, connection, transaction
 
 from crm.clients.models import Organisation
+from crm.core import bulk
 from crm.core.imports import engine, registry, services
 from crm.core.imports.models import ImportStatus
 from tests.imports.conftest import csv_bytes, make_inns, upload
@@ -259,3 +262,30 @@ def test_no_constraint_is_deferrable_but_initially_immediate():
             "WHERE condeferrable AND NOT condeferred"
         )
         assert cursor.fetchall() == []
+
+
+def test_a_callback_that_queries_waits_for_a_copy_in_flight():
+    """A batch's ``after`` may query (an import's after_write queues geocoding): it runs only
+    once every queued batch is done. A statement sent while another batch's COPY streams its
+    rows would break the protocol and abort the transaction."""
+    outcome = []
+
+    def slow_rows():
+        time.sleep(0.3)  # the COPY has begun; its rows come late
+        yield ["1"]
+
+    def after(results, error):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM test_behind")
+            outcome.append(cursor.fetchone())
+
+    with transaction.atomic():
+        _temp_table()
+        with engine.WriteBehind() as writer:
+            writer.submit([engine._fetch("SELECT 1", [])], after)
+            writer.submit(
+                [engine._copy(bulk.copy_sql("test_behind", ["n"]), slow_rows())],
+                lambda results, error: outcome.append(error),
+            )
+            writer.settle()
+    assert outcome == [(1,), None]  # the copied row was there when the callback looked
