@@ -70,6 +70,32 @@ def test_an_import_requests_governed_values_and_writes_the_rest(world):
     assert ChangeRequest.objects.get().state == RequestState.CANCELLED
 
 
+def test_a_file_that_only_changes_governed_values_still_requests_them(world):
+    """No row writes anything: each changed governed value is still requested, not lost with
+    a chunk that had nothing to write."""
+    manager = world["manager"]
+    manager.user_permissions.add(Permission.objects.get(codename="import_outlet"))
+    dealer = world["mine"]
+    Organisation.objects.filter(pk=dealer.pk).update(kind=OrganisationKind.DEALER)
+    outlet = world["outlets"]["mine"]
+    rows = [
+        ["Дилер", "Торговая точка", "Адрес"],
+        [dealer.inn, outlet.name, "г. Москва, ул. Импортная, 2"],
+    ]
+    job = services.import_upload(
+        manager, spec=registry.get("outlets.outlet"), upload=upload("p.csv", csv_bytes(rows))
+    )
+    services.import_check(manager, job=job)
+    assert job.status == ImportStatus.CHECKED, job.errors
+    assert job.proposed_count == 1
+    services.import_apply(manager, job=job)
+    assert job.status == ImportStatus.DONE, job.errors
+    assert (job.created_count, job.updated_count) == (0, 0)
+    request = ChangeRequest.objects.get()
+    assert request.items.get().new_value == "г. Москва, ул. Импортная, 2"
+    assert request.import_job_id == job.pk
+
+
 def test_a_bulk_edit_requests_governed_values_per_record(world):
     manager = world["manager"]
     outlet = world["outlets"]["mine"]
