@@ -197,6 +197,22 @@ def test_a_query_of_the_pass_waits_for_the_batch_in_flight():
         assert outcome == [None]  # settled by the query, before it ran
 
 
+def test_rows_after_a_refused_chunk_are_still_checked(manager, refuse_name):
+    """Nothing is written after a refused chunk, but the rest of the file is still checked:
+    the user sees every bad row at once."""
+    import random
+
+    from crm.clients import requisites
+
+    inns = make_inns(7, seed=45)
+    rows = [[f"Фирма {i}", inn, "77"] for i, inn in enumerate(inns)]
+    rows[3][0] = "Сбой"  # file row 5: refused by the database
+    rows[6][1] = requisites.make_inn_person(random.Random(45), "77")  # row 8: 12 digits
+    job = imported(manager, [HEADER, *rows])
+    assert job.status == ImportStatus.FAILED
+    assert [e["row"] for e in job.errors] == [5, 8]
+
+
 @pytest.fixture
 def dangling_holding():
     """A trigger that points one row at a holding group that does not exist, as a reference

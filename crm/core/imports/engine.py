@@ -213,14 +213,15 @@ class Run:
         allowed = self.changeable(existing)
         # Keys for the chunk's new rows, taken now: a query while the parts are written would
         # wait for them. Those a refused row leaves unused are a gap in the sequence.
-        self.new_ids = bulk.next_ids(self.model, len(keyed) - len(existing))
+        new_rows = 0 if self.broken else len(keyed) - len(existing)
+        self.new_ids = bulk.next_ids(self.model, new_rows)
         # Built and written in parts: while the writer runs one part's statements, this
         # thread builds the next, so the database waits for the first part's rows only.
         size = max(1, -(-len(keyed) // WRITE_PARTS))
         for start in range(0, len(keyed), size):
-            if self.broken:
-                return
             creates, updates, changes = self.build(keyed[start : start + size], existing, allowed)
+            if self.broken:
+                continue  # every row is still checked; nothing more is written
             if creates or updates:
                 if creates and not self.apply and self.spec.duplicates is not None:
                     self.find_duplicates(creates)
