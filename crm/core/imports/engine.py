@@ -118,6 +118,7 @@ class Run:
         self.attnames = {f.name: f.attname for f in self.model._meta.concrete_fields}
         self.defaults = self.spec.defaults(self.user) if self.spec.defaults else {}
         self.columns: list[Column] = []
+        self.lookups: dict[str, LookupWidget] = {}  # field name → its bound lookup
         self.source = _source(self.user)
         self.governed = records.PROPOSALS.governed(self.model, self.source)
         self.proposals: list[tuple[int, models.Model, dict]] = []  # this chunk's
@@ -170,6 +171,8 @@ class Run:
             if isinstance(widget, LookupWidget):
                 widget = widget.bind(self.user)
             model_field = self.model._meta.get_field(name)
+            if isinstance(widget, LookupWidget):
+                self.lookups[name] = widget
             self.columns.append(
                 Column(index, header, model_field, widget, _validators_left(model_field, widget))
             )
@@ -464,6 +467,8 @@ class Run:
             current = getattr(obj, attname)
             if current == value:
                 continue
+            if name in self.lookups and self.switched_off(number, name, value):
+                return None
             if name in self.governed:
                 proposed[name] = value  # requested after the write, never written here
                 continue
@@ -501,6 +506,8 @@ class Run:
                 _("The row matches no existing record, and you may not create new ones."),
             )
             return None
+        if [n for n in self.lookups if self.switched_off(number, n, values.get(n))]:
+            return None  # each such column named
         data = {**self.defaults}
         for name, value in values.items():
             attname = self.attnames[name]
@@ -526,6 +533,24 @@ class Run:
         if not self.clean(number, obj):
             return None
         return obj
+
+    def switched_off(self, number, name, value) -> bool:
+        """Whether ``value`` of the lookup field ``name`` is switched off in its dictionary
+        (an error for the row). As in a form: a record keeps such a value (the caller asks
+        only for a change), but none is given one."""
+        widget = self.lookups[name]
+        if value is None or value not in widget.inactive:
+            return False
+        self.error(
+            number,
+            self.header_of(name),
+            _(
+                "“%(value)s” is switched off in the dictionary of %(what)s and can no longer be "
+                "chosen; choose a value in use."
+            )
+            % {"value": widget.inactive[value], "what": widget.model._meta.verbose_name_plural},
+        )
+        return True
 
     def _required_fields(self):
         cached = getattr(self, "_required", None)

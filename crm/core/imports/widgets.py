@@ -232,6 +232,10 @@ class LookupWidget(widgets.Widget):
     ``queryset`` is a callable(user) giving the rows one may choose from (a dictionary, or the
     organisations the user may change). ``preload`` is called with the raw texts of a chunk of
     rows before ``clean`` runs on them.
+
+    Where the rows have an active flag, switched-off ones are found too and listed in
+    ``inactive`` (pk → the text that found it): as in a form, a record may keep such a value,
+    but the engine refuses to give it to a record that does not have it (``Run.switched_off``).
     """
 
     def __init__(self, model, fields, queryset=None, normalise=str.lower, **kwargs):
@@ -241,12 +245,13 @@ class LookupWidget(widgets.Widget):
         self.user = None
         self._found: dict[str, set[int]] = {}
         self._loaded: set[str] = set()
+        self.inactive: dict[int, str] = {}
 
     def bind(self, user) -> "LookupWidget":
         """A copy for one import run by one user (the cache is per run)."""
         copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)
-        copy.user, copy._found, copy._loaded = user, {}, set()
+        copy.user, copy._found, copy._loaded, copy.inactive = user, {}, set(), {}
         return copy
 
     def base_queryset(self):
@@ -265,18 +270,20 @@ class LookupWidget(widgets.Widget):
         from django.db.models import Q
         from django.db.models.functions import Lower
 
+        flagged = any(f.name == "is_active" for f in self.model._meta.concrete_fields)
         for name in self.fields:
             values = sorted(wanted)
             for start in range(0, len(values), 5000):
                 part = values[start : start + 5000]
-                rows = (
-                    self.base_queryset()
-                    .annotate(_key=Lower(name))
-                    .filter(Q(_key__in=part))
-                    .values_list("_key", "pk")
-                )
-                for key, pk in rows:
+                queryset = self.base_queryset().annotate(_key=Lower(name)).filter(Q(_key__in=part))
+                if flagged:
+                    rows = queryset.values_list("_key", "pk", "is_active")
+                else:
+                    rows = ((key, pk, True) for key, pk in queryset.values_list("_key", "pk"))
+                for key, pk, active in rows:
                     self._found.setdefault(self.normalise(key), set()).add(pk)
+                    if not active:
+                        self.inactive.setdefault(pk, key)
         self._loaded |= wanted
 
     def clean(self, value, row=None, **kwargs):
@@ -288,9 +295,15 @@ class LookupWidget(widgets.Widget):
             self.preload([text])
         found = self._found.get(key, set())
         if len(found) == 1:
-            return next(iter(found))
+            pk = next(iter(found))
+            if pk in self.inactive:
+                self.inactive[pk] = text[:80]  # named in the engine's message as written
+            return pk
         if not found:
             raise ValidationError(self.not_found_message(text))
+        active = found - self.inactive.keys()
+        if len(active) == 1:  # one value in use and others switched off: the one in use
+            return next(iter(active))
         raise ValidationError(
             _("“%(value)s” matches several %(what)s; use a more precise value.")
             % {"value": text[:80], "what": self.model._meta.verbose_name_plural}
