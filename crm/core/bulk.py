@@ -118,6 +118,17 @@ def copy_in(cursor, sql: str, rows: Iterable[Sequence]) -> None:
     cursor.copy_expert(sql, _Stream(_chunks(rows)), size=65536)
 
 
+def copy_text(rows: Iterable[Sequence]) -> bytes:
+    """``rows`` in COPY text format, encoded at once: for a caller that sends them from another
+    thread (``copy_bytes``), so that thread does not contend for the interpreter to encode."""
+    return "".join(_chunks(rows)).encode()
+
+
+def copy_bytes(cursor, sql: str, data: bytes) -> None:
+    """Run ``sql`` (from ``copy_sql``) on a driver cursor with rows ``copy_text`` encoded."""
+    cursor.copy_expert(sql, io.BytesIO(data), size=65536)
+
+
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Write ``rows`` (sequences of Python values, in ``columns`` order) into ``table``."""
     with connection.cursor() as cursor:

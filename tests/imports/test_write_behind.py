@@ -305,3 +305,19 @@ def test_a_callback_that_queries_waits_for_a_copy_in_flight():
             )
             writer.settle()
     assert outcome == [(1,), None]  # the copied row was there when the callback looked
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 9, 17, 1999, 2000])
+def test_a_chunk_is_written_in_parts_that_cover_it_once_the_first_small(count):
+    from itertools import pairwise
+
+    from crm.core.imports.engine import WRITE_PARTS, _parts
+
+    parts = _parts(count)
+    assert parts[0][0] == 0
+    assert parts[-1][1] == count
+    assert all(a[1] == b[0] for a, b in pairwise(parts))
+    assert all(start < end for start, end in parts)
+    assert len(parts) <= WRITE_PARTS
+    if count >= 2 * WRITE_PARTS:
+        assert parts[0][1] - parts[0][0] < parts[1][1] - parts[1][0]
