@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -299,3 +300,40 @@ def _same_number(sent: str, current: str) -> bool:
         return float(sent.replace(",", ".")) == float(current.replace(",", "."))
     except ValueError:
         return False
+
+
+# The contractor's latest requests their screen lists (with the counts of all of them).
+SUBMISSIONS_SHOWN = 50
+
+
+def submissions(user):
+    """What became of the contractor's corrections: the number of their requests in each
+    state, and the latest ones, newest first.
+
+    Read here, by author, and not through the request screens' row rule, which gives outside
+    roles nothing because those screens show the record and its values. The contractor's
+    screen shows of each request only what the contractor sent or may read: its number and
+    date, the file and row it came from, the record's type and ID (the workbook's ID column),
+    the fields and the state; never the record's name or a value (152-FZ)."""
+    from crm.approvals.models import ChangeRequest, Decision, RequestState, Verdict
+
+    mine = ChangeRequest.objects.filter(author=user, source=Source.CONTRACTOR)
+    counts = dict(mine.values_list("state").annotate(n=Count("pk")).order_by())
+    latest = list(
+        mine.select_related("content_type")
+        .prefetch_related("items")
+        .order_by("-pk")[:SUBMISSIONS_SHOWN]
+    )
+    # Why a request was rejected or returned: the approver's comment, written for the author
+    # (the decision form warns that the contractor reads it).
+    turned = [r.pk for r in latest if r.state in (RequestState.REJECTED, RequestState.RETURNED)]
+    reasons = {}
+    for request_id, comment in (
+        Decision.objects.filter(request_id__in=turned, verdict__in=[Verdict.REJECT, Verdict.RETURN])
+        .order_by("request_id", "-pk")
+        .values_list("request_id", "comment")
+    ):
+        reasons.setdefault(request_id, comment)
+    for request in latest:
+        request.reason = reasons.get(request.pk, "")
+    return counts, latest

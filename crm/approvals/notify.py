@@ -69,8 +69,18 @@ def decided(request, actor) -> int:
             state=request.get_state_display(),
         ),
         body=format_lazy(_("Decided by {actor}."), actor=_name(actor)),
-        url=request.get_absolute_url(),
+        url=_url(request),
     )
+
+
+def _url(request) -> str:
+    """Where the author reads the request: the data contractor, who may not open requests
+    (their pages show the record), on their own workspace's list of corrections."""
+    if request.source == Source.CONTRACTOR:
+        from django.urls import reverse
+
+        return reverse("approvals:contractor") + "#submitted"
+    return request.get_absolute_url()
 
 
 def rechecked(request, user_ids) -> int:

@@ -465,10 +465,20 @@ class ContractorView(ScopedView):
         )
 
     def page(self, form, outcome=None, status=200):
+        counts, latest = contractor.submissions(self.request.user)
         return render(
             self.request,
             "approvals/contractor.html",
-            {"form": form, "outcome": outcome, "datasets": contractor.DATASETS.values()},
+            {
+                "form": form,
+                "outcome": outcome,
+                "datasets": contractor.DATASETS.values(),
+                "states": [
+                    (value, label, counts.get(value, 0)) for value, label in RequestState.choices
+                ],
+                "submitted": sum(counts.values()),
+                "latest": latest,
+            },
             status=status,
         )
 

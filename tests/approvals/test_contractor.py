@@ -177,3 +177,54 @@ def test_no_page_shows_the_contractor_personal_data(world, logged_in):
             response = client.get(path + suffix)
             body = b"".join(response.streaming_content) if response.streaming else response.content
             assert_no_markers(body.decode("utf-8", "replace"))
+
+
+def test_the_contractor_follows_their_own_corrections_without_reading_personal_data(
+    world, logged_in
+):
+    """The workspace lists what became of the contractor's requests (number, file and row,
+    record type and ID, fields, state): theirs only, and no name or value of a record."""
+    client = logged_in(world["contractor"])
+    page = client.get("/approvals/contractor/").content.decode()
+    assert 'data-testid="contractor-submissions"' not in page
+    rows = exported(client)
+    ie_row = next(r for r in rows if r[0] == str(world["ie"].pk))
+    ie_row[column(rows, "website")] = "https://markets.example.com"
+    assert upload(client, rows).status_code == 200
+    request = ChangeRequest.objects.get(source=Source.CONTRACTOR, author=world["contractor"])
+    other = UserFactory(username="contractor-y", role="data_contractor")
+    other_rows = exported(logged_in(other))
+    firm_row = next(r for r in other_rows if r[0] == str(world["firm"].pk))
+    firm_row[column(other_rows, "website")] = "https://other.example.com"
+    assert upload(logged_in(other), other_rows).status_code == 200
+    foreign = ChangeRequest.objects.get(source=Source.CONTRACTOR, author=other)
+
+    client = logged_in(world["contractor"])
+    page = client.get("/approvals/contractor/").content.decode()
+    table = page.split('data-testid="contractor-submissions"')[1].split("</table>")[0]
+    assert f'<td class="text-nowrap">{request.pk}</td>' in table
+    assert f"ID {world['ie'].pk}" in table
+    assert f'<td class="text-nowrap">{foreign.pk}</td>' not in table
+    assert f"ID {world['firm'].pk}" not in table
+    assert str(RequestState.PENDING.label) in table or "Ожидает" in table
+    assert "markets.example.com" not in page  # the proposed value is not shown back either
+    assert_no_markers(page)
+
+    services.change_request_decide(
+        world["steward"],
+        request=request,
+        verdict=Verdict.REJECT,
+        comment="Сайт не подтверждён выпиской",
+    )
+    page = logged_in(world["contractor"]).get("/approvals/contractor/").content.decode()
+    states = page.split('data-testid="contractor-states"')[1].split("</p>")[0]
+    request.refresh_from_db()
+    assert request.state == RequestState.REJECTED
+    assert request.get_state_display() in states
+    assert "Сайт не подтверждён выпиской" in page  # the reason, written for the author
+    assert_no_markers(page)
+    # The notification of the decision leads to this list, not to a request page the
+    # contractor may not open.
+    note = world["contractor"].notifications.get()
+    assert note.url == "/approvals/contractor/#submitted"
+    assert client.get(f"/approvals/{request.pk}/").status_code == 404
