@@ -28,6 +28,7 @@ from crm.approvals.models import (
     Verdict,
 )
 from crm.core import access
+from crm.core.choices import Source
 from crm.core.exporting import log_export, log_finish
 from crm.core.generic import ScopedView
 from crm.core.imports import parsing
@@ -196,6 +197,7 @@ class RequestDetailView(ScopedView):
                 "groups": groups,
                 "log": _log(change_request),
                 "can_decide": can_decide,
+                "from_contractor": change_request.source == Source.CONTRACTOR,
                 "escalated_names": _names(change_request.escalated_to),
                 "decision_form": decision_form or DecisionForm(),
                 "can_rework": is_author and change_request.state == RequestState.RETURNED,

@@ -47,6 +47,13 @@ class LazyChoices:
         return self
 
 
+def has_active_flag(model) -> bool:
+    """Whether rows of ``model`` can be switched off (an ``is_active`` field): forms offer
+    only active ones, imports give no record a switched-off one (``offer_active_only``,
+    crm.core.imports.widgets.LookupWidget)."""
+    return any(f.name == "is_active" for f in model._meta.concrete_fields)
+
+
 def offer_active_only(form: forms.ModelForm) -> None:
     """Choices with an active flag (a dictionary's values, products, brands, staff) offer
     only the active ones, and whatever the record already has: a value switched off in the
@@ -54,7 +61,7 @@ def offer_active_only(form: forms.ModelForm) -> None:
     for name, field in form.fields.items():
         if not isinstance(field, forms.ModelChoiceField):  # the multiple one is one too
             continue
-        if any(f.name == "is_active" for f in field.queryset.model._meta.concrete_fields):
+        if has_active_flag(field.queryset.model):
             field.queryset = active_or_current(field.queryset, form.instance, name)
 
 

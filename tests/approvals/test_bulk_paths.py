@@ -30,12 +30,18 @@ def world():
     return world
 
 
-def test_an_import_requests_governed_values_and_writes_the_rest(world):
+@pytest.fixture
+def outlet_import(world):
+    """The manager may import outlets; their organisation is a dealer with an outlet."""
     manager = world["manager"]
     manager.user_permissions.add(Permission.objects.get(codename="import_outlet"))
     dealer = world["mine"]
     Organisation.objects.filter(pk=dealer.pk).update(kind=OrganisationKind.DEALER)
-    outlet = world["outlets"]["mine"]
+    return manager, dealer, world["outlets"]["mine"]
+
+
+def test_an_import_requests_governed_values_and_writes_the_rest(world, outlet_import):
+    manager, dealer, outlet = outlet_import
     rows = [
         ["Дилер", "Торговая точка", "Адрес", "Часы работы"],
         [dealer.inn, outlet.name, "г. Москва, ул. Импортная, 1", "9-21"],
@@ -70,14 +76,10 @@ def test_an_import_requests_governed_values_and_writes_the_rest(world):
     assert ChangeRequest.objects.get().state == RequestState.CANCELLED
 
 
-def test_a_file_that_only_changes_governed_values_still_requests_them(world):
+def test_a_file_that_only_changes_governed_values_still_requests_them(outlet_import):
     """No row writes anything: each changed governed value is still requested, not lost with
     a chunk that had nothing to write."""
-    manager = world["manager"]
-    manager.user_permissions.add(Permission.objects.get(codename="import_outlet"))
-    dealer = world["mine"]
-    Organisation.objects.filter(pk=dealer.pk).update(kind=OrganisationKind.DEALER)
-    outlet = world["outlets"]["mine"]
+    manager, dealer, outlet = outlet_import
     rows = [
         ["Дилер", "Торговая точка", "Адрес"],
         [dealer.inn, outlet.name, "г. Москва, ул. Импортная, 2"],

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 
+from crm.core.forms import has_active_flag
 from crm.core.imports.parsing import cell_text
 
 FORMULA_MESSAGE = _(
@@ -270,7 +271,7 @@ class LookupWidget(widgets.Widget):
         from django.db.models import Q
         from django.db.models.functions import Lower
 
-        flagged = any(f.name == "is_active" for f in self.model._meta.concrete_fields)
+        flagged = has_active_flag(self.model)
         for name in self.fields:
             values = sorted(wanted)
             for start in range(0, len(values), 5000):
