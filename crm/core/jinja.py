@@ -3,7 +3,8 @@ messages, language switch) and the list pages below their title (ADR 0016).
 
 Django's template engine spends a few microseconds on each node; the list page's ~150 nodes
 were its largest single cost after the SQL. The same markup compiled by Jinja2 to Python
-renders in a fraction of that. Page templates stay on Django's engine: ``templates/base.html``
+renders in a fraction of that. List pages are Jinja2 whole (``render_page``); other page
+templates stay on Django's engine: ``templates/base.html``
 hands their blocks to ``jinja/layouts/base.jinja`` through ``{% jinja_layout %}``
 (``crm.core.templatetags.crm_jinja``), so the layout exists once.
 
@@ -15,8 +16,11 @@ same catalogue (``manage.py translations extract`` scans ``*.jinja``).
 """
 
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.contrib.messages import get_messages
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.templatetags.static import static
+from django.test.signals import template_rendered
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
@@ -85,6 +89,23 @@ def render_fragment(name: str, context: dict, request=None) -> str:
     if request is not None:
         context = {**context, "request": request, **_csrf(request)}
     return template.render(context)
+
+
+def render_page(request, name: str, context: dict) -> HttpResponse:
+    """A whole page from a Jinja2 template that extends ``layouts/base.jinja``.
+
+    The layout reads what Django templates get from the context processors: the request,
+    the CSRF token, the messages and the menu; only those are added, the rest of the
+    processors' values no Jinja2 template reads. Django's ``template_rendered`` signal is
+    sent as Django's own engine sends it, so the test client's ``response.context`` holds
+    the view's context (no receiver listens outside tests, and the send then returns at once).
+    """
+    from crm.core.context_processors import navigation
+
+    context = {**context, "messages": get_messages(request), **navigation(request)}
+    template = _engine().env.get_template(name)
+    template_rendered.send(sender=render_page, template=template, context=context)
+    return HttpResponse(render_fragment(name, context, request))
 
 
 def _csrf(request) -> dict:

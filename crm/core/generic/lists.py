@@ -24,7 +24,7 @@ from crm.core.generic.base import (
     capped_count,
     estimated_count,
 )
-from crm.core.jinja import render_fragment
+from crm.core.jinja import render_fragment, render_page
 from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
@@ -35,7 +35,9 @@ class ObjectListView(ScopedView):
 
     table = None
     filterset = None
-    template_name = "generic/object_list.html"
+    # The page: a Jinja2 template extending the layout (rendered whole), or a Django
+    # template extending templates/generic/object_list.html (the list arrives as list_html).
+    template_name = "generic/object_list.jinja"
     # Jinja2 (crm.core.jinja): the page's content below the title, and its refreshed part.
     list_template = "generic/list.jinja"
     results_template = "generic/list_results.jinja"
@@ -76,6 +78,8 @@ class ObjectListView(ScopedView):
         context = self.page_context(queryset, table, filterset, views, problems)
         if request.htmx and request.htmx.target == "list-results":
             return HttpResponse(render_fragment(self.results_template, context, request))
+        if self.template_name.endswith(".jinja"):
+            return render_page(request, self.template_name, context)
         context["list_html"] = mark_safe(render_fragment(self.list_template, context, request))  # noqa: S308 (autoescaped by Jinja2)
         return render(request, self.template_name, context)
 
