@@ -50,3 +50,41 @@ def test_every_event_carries_its_context_and_a_new_context_is_a_new_row():
     assert events[0].pgh_context.metadata["channel"] == Channel.IMPORT
     assert second.events.get().pgh_context.metadata["source"] == Source.ERP
     assert isinstance(pghistory.models.Context.objects.count(), int)
+
+
+def _contexts() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pghistory_context")
+        return cursor.fetchone()[0]
+
+
+def test_a_statement_that_changes_nothing_attaches_no_context():
+    """A context row is written with the first event, never for a statement without one,
+    whatever plan PostgreSQL picks for the trigger (it caches a generic plan after five
+    runs in a session, hence the repetitions)."""
+    org = Organisation.objects.create(name="Ромашка")
+    before = _contexts()
+    for attempt in range(12):
+        with transaction.atomic(), audit_context(source=Source.SYSTEM, channel=Channel.TASK):
+            Organisation.objects.filter(pk=org.pk).update(name="Ромашка")  # the same value
+            Organisation.objects.filter(pk=-1).delete()  # no row
+            Organisation.objects.bulk_create([])
+            assert _contexts() == before, attempt
+    with transaction.atomic(), audit_context(source=Source.SYSTEM, channel=Channel.TASK):
+        Organisation.objects.filter(pk=org.pk).update(name="Ромашка-2")
+    assert _contexts() == before + 1
+    assert org.events.get(pgh_label="update").pgh_context_id is not None
+
+
+def test_the_history_triggers_attach_the_context_in_a_subquery():
+    """Not in pghistory's CTE, which PostgreSQL may run for a statement with no rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.proname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE p.prosrc LIKE '%%_pgh_attach_context()%%'"
+        )
+        found = cursor.fetchall()
+    assert len(found) > 50
+    for name, source in found:
+        assert "_pgh_attached_context" not in source, name
+        assert "(SELECT _pgh_attach_context())" in source, name
