@@ -148,9 +148,10 @@ def test_name_search_reads_the_normalised_name_indexes(world):
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = query.only("pk").order_by().explain()
-    assert "clients_org_norm_name_trgm" in plan
-    assert "clients_org_legal_norm_trgm" in plan
-    assert "'%АЛЬФА МОЙ%'" in plan
+    # The plan in the message: this failed once after a fresh test database (not reproduced).
+    assert "clients_org_norm_name_trgm" in plan, plan
+    assert "clients_org_legal_norm_trgm" in plan, plan
+    assert "'%АЛЬФА МОЙ%'" in plan, plan
 
 
 def test_a_surname_finds_contacts_by_its_beginning_only_in_scope(world):

@@ -79,6 +79,25 @@ def test_the_page_and_its_forms_carry_one_token_that_passes_the_csrf_check(world
     assert refused.status_code == 403
 
 
+def test_a_message_reaches_the_list_page_once_and_the_context_reaches_the_test_client(
+    world, logged_in
+):
+    """The list page is Jinja2 whole (render_page): it shows the messages Django templates
+    get from a context processor, consumes them, and the test client still sees the view's
+    context through Django's template_rendered signal."""
+    client = logged_in(world["manager"])
+    url = reverse("clients:organisation_list")
+    saved = client.post(url, {"action": "save_view", "name": "Мои «важные»", "query": "q=1"})
+    page = client.get(saved.url)
+    html = page.content.decode()
+    assert 'role="alert"' in html or 'role="status"' in html
+    assert "Мои «важные»" in html.split('id="list-filters"')[0]
+    assert page.context["search_text"] == "1"  # the saved query, followed
+    assert page.context["total"] == 0
+    again = client.get(url).content.decode()
+    assert "Мои «важные»" not in again.split('id="list-filters"')[0]
+
+
 def test_the_htmx_refresh_returns_the_results_without_the_chrome(world, logged_in):
     client = logged_in(world["manager"])
     response = client.get(
