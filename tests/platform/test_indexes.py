@@ -38,10 +38,10 @@ def test_no_table_has_the_same_index_twice():
 def test_the_check_finds_a_duplicate():
     """The query above is not vacuous: a second index on a foreign key's column is found."""
     with connection.cursor() as cursor:
-        cursor.execute("CREATE INDEX test_dup_org_unit ON outlets_outlet (org_unit_id)")
+        cursor.execute("CREATE INDEX test_dup_dealer ON outlets_outlet (dealer_id)")
         cursor.execute(DUPLICATES)
         rows = cursor.fetchall()
-    assert "test_dup_org_unit" in {name for row in rows for name in row[1:]}
+    assert "test_dup_dealer" in {name for row in rows for name in row[1:]}
 
 
 def test_audit_events_are_indexed_by_record_and_context_only():
