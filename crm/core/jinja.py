@@ -85,7 +85,10 @@ def _engine():
 def render_fragment(name: str, context: dict, request=None) -> str:
     """A Jinja2 template rendered with ``context`` as it is: no context processors run (the
     page around it already ran them, or, for an HTMX fragment, it does not need them)."""
-    template = _engine().env.get_template(name)
+    return _render(_engine().env.get_template(name), context, request)
+
+
+def _render(template, context: dict, request) -> str:
     if request is not None:
         context = {**context, "request": request, **_csrf(request)}
     return template.render(context)
@@ -105,7 +108,7 @@ def render_page(request, name: str, context: dict) -> HttpResponse:
     context = {**context, "messages": get_messages(request), **navigation(request)}
     template = _engine().env.get_template(name)
     template_rendered.send(sender=render_page, template=template, context=context)
-    return HttpResponse(render_fragment(name, context, request))
+    return HttpResponse(_render(template, context, request))
 
 
 def _csrf(request) -> dict:
