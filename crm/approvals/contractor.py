@@ -315,18 +315,24 @@ def submissions(user):
     screen shows of each request only what the contractor sent or may read: its number and
     date, the file and row it came from, the record's type and ID (the workbook's ID column),
     the fields and the state; never the record's name or a value (152-FZ)."""
-    from crm.approvals.models import ChangeRequest, Decision, RequestState, Verdict
-
-    mine = ChangeRequest.objects.filter(author=user, source=Source.CONTRACTOR)
+    mine = own_requests(user)
     counts = dict(mine.values_list("state").annotate(n=Count("pk")).order_by())
     latest = list(
         mine.select_related("content_type")
         .prefetch_related("items")
         .order_by("-pk")[:SUBMISSIONS_SHOWN]
     )
-    # Why a request was rejected or returned: the approver's comment, written for the author
-    # (the decision form warns that the contractor reads it).
-    turned = [r.pk for r in latest if r.state in (RequestState.REJECTED, RequestState.RETURNED)]
+    _with_reasons(latest)
+    return counts, latest
+
+
+def _with_reasons(requests) -> None:
+    """Why each rejected or returned request was turned down: the approver's latest comment,
+    written for the author (the decision form warns that the contractor reads it), as
+    ``reason`` on each."""
+    from crm.approvals.models import Decision, RequestState, Verdict
+
+    turned = [r.pk for r in requests if r.state in (RequestState.REJECTED, RequestState.RETURNED)]
     reasons = {}
     for request_id, comment in (
         Decision.objects.filter(request_id__in=turned, verdict__in=[Verdict.REJECT, Verdict.RETURN])
@@ -334,6 +340,34 @@ def submissions(user):
         .values_list("request_id", "comment")
     ):
         reasons.setdefault(request_id, comment)
-    for request in latest:
+    for request in requests:
         request.reason = reasons.get(request.pk, "")
-    return counts, latest
+
+
+# The returned requests the workspace offers for rework, oldest first.
+RETURNED_SHOWN = 100
+
+
+def own_requests(user):
+    """The contractor's own requests, read by author (see ``submissions``)."""
+    from crm.approvals.models import ChangeRequest
+
+    return ChangeRequest.objects.filter(author=user, source=Source.CONTRACTOR)
+
+
+def returned(user) -> list:
+    """The contractor's requests an approver returned for rework, each with the approver's
+    reason (``reason``), oldest first: the first returned is the first to correct. A form
+    for one shows only the values the contractor sent (the items' new values): never the
+    record's current ones."""
+    from crm.approvals.models import RequestState
+
+    found = list(
+        own_requests(user)
+        .filter(state=RequestState.RETURNED)
+        .select_related("content_type")
+        .prefetch_related("items")
+        .order_by("pk")[:RETURNED_SHOWN]
+    )
+    _with_reasons(found)
+    return found

@@ -75,11 +75,15 @@ def decided(request, actor) -> int:
 
 def _url(request) -> str:
     """Where the author reads the request: the data contractor, who may not open requests
-    (their pages show the record), on their own workspace's list of corrections."""
+    (their pages show the record), on their own workspace: its rework forms for a returned
+    request, else its list of corrections."""
     if request.source == Source.CONTRACTOR:
         from django.urls import reverse
 
-        return reverse("approvals:contractor") + "#submitted"
+        from crm.approvals.models import RequestState
+
+        anchor = "#rework" if request.state == RequestState.RETURNED else "#submitted"
+        return reverse("approvals:contractor") + anchor
     return request.get_absolute_url()
 
 

@@ -15,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from crm.approvals import conflicts, notify, routes
@@ -464,11 +465,16 @@ def change_request_resubmit(
             _("These fields are not part of the request: %(names)s.")
             % {"names": ", ".join(unknown)}
         )
+    # Checked as a first proposal is (the field's own validators: a KPP of the wrong
+    # shape is refused here too), all before anything is written.
+    record = request.record
+    cleaned = {
+        name: plain(_cleaned(model, record, name, plain(value))) for name, value in changes.items()
+    }
     request.round += 1
     touched_groups = set()
-    for name, value in changes.items():
+    for name, new in cleaned.items():
         item = items[name]
-        new = plain(_python(_field(model, name), plain(value)))
         if new != item.new_value:
             item.new_value = new
             item.changed_in_round = request.round
@@ -699,7 +705,7 @@ def _cleaned(model, record, name, text):
         return model_field.clean(value, record)
     except ValidationError as error:
         raise RecordError(
-            f"{str(model_field.verbose_name).capitalize()}: {' '.join(error.messages)}"
+            f"{capfirst(model_field.verbose_name)}: {' '.join(error.messages)}"
         ) from None
 
 

@@ -12,7 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -133,10 +134,10 @@ class DecisionForm(forms.Form):
     )
 
 
-def rework_form(change_request, data=None):
+def rework_form(change_request, data=None, prefix=None):
     """The author's form for a returned request: one field per requested value."""
     model = change_request.content_type.model_class()
-    form = forms.Form(data=data)
+    form = forms.Form(data=data, prefix=prefix)
     for item in change_request.items.all():
         field = model._meta.get_field(item.field).formfield()
         if field is None:
@@ -448,6 +449,9 @@ class ContractorView(ScopedView):
         return response
 
     def post(self, request):
+        action = request.POST.get("action")
+        if action in ("rework", "withdraw"):
+            return self.act_on_returned(action)
         form = ContractorUploadForm(request.POST, request.FILES)
         if not form.is_valid():
             return self.page(form, status=400)
@@ -466,8 +470,58 @@ class ContractorView(ScopedView):
             ContractorUploadForm(), outcome=outcome, status=400 if outcome.errors else 200
         )
 
-    def page(self, form, outcome=None, status=200):
+    def act_on_returned(self, action):
+        """Correct and send again, or withdraw, one of the contractor's own returned
+        requests (any other request's number is a 404)."""
+        user = self.request.user
+        number = self.request.POST.get("request", "")
+        if not number.isdigit():
+            raise Http404
+        change_request = get_object_or_404(contractor.own_requests(user), pk=number)
+        form = rework_form(change_request, self.request.POST, prefix=_rework_prefix(number))
+        try:
+            if action == "withdraw":
+                services.change_request_cancel(user, request=change_request)
+                messages.success(
+                    self.request, _("Request no. %(pk)s withdrawn.") % {"pk": change_request.pk}
+                )
+                return redirect(reverse("approvals:contractor") + "#submitted")
+            if not form.is_valid():
+                return self.page(
+                    ContractorUploadForm(), rework={change_request.pk: form}, status=400
+                )
+            services.change_request_resubmit(
+                user,
+                request=change_request,
+                changes=form.cleaned_data,
+                comment=self.request.POST.get(f"{_rework_prefix(number)}-comment", ""),
+            )
+        except RecordError as error:
+            if action == "rework" and change_request.state == RequestState.RETURNED:
+                form.add_error(None, error.message)  # shown with the values it is about
+            else:  # decided or withdrawn meanwhile (another tab, a second click)
+                messages.error(self.request, error.message)
+            return self.page(ContractorUploadForm(), rework={change_request.pk: form}, status=400)
+        messages.success(
+            self.request,
+            _("Request no. %(pk)s sent for approval again.") % {"pk": change_request.pk},
+        )
+        return redirect(reverse("approvals:contractor") + "#submitted")
+
+    def page(self, form, outcome=None, status=200, rework=None):
         counts, latest = contractor.submissions(self.request.user)
+        returned = contractor.returned(self.request.user)
+        rework = rework or {}
+        for change_request in returned:
+            prefix = _rework_prefix(change_request.pk)
+            change_request.rework_form = rework.get(change_request.pk) or rework_form(
+                change_request, prefix=prefix
+            )
+            # A refused rework keeps the comment typed with it.
+            sent = change_request.pk in rework
+            change_request.rework_comment = (
+                self.request.POST.get(f"{prefix}-comment", "") if sent else ""
+            )
         return render(
             self.request,
             "approvals/contractor.html",
@@ -480,9 +534,15 @@ class ContractorView(ScopedView):
                 ],
                 "submitted": sum(counts.values()),
                 "latest": latest,
+                "returned": returned,
+                "returned_count": counts.get(RequestState.RETURNED, 0),
             },
             status=status,
         )
+
+
+def _rework_prefix(number) -> str:
+    return f"r{number}"
 
 
 class DelegationForm(forms.ModelForm):

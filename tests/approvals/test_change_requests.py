@@ -143,6 +143,13 @@ def test_a_return_starts_round_two_and_unchanged_parts_keep_their_approval(world
     decide(regional, request, Verdict.RETURN, comment="Опечатка в адресе")
     request = fresh(request)
     assert request.state == RequestState.RETURNED
+    # A reworked value is checked as a first proposal is: refused, and nothing changes.
+    with pytest.raises(RecordError):
+        services.change_request_resubmit(
+            manager, request=request, changes={"address": NEW_ADDRESS, "name": "С" * 1000}
+        )
+    assert (fresh(request).round, fresh(request).state) == (1, RequestState.RETURNED)
+    assert request.items.get(field="address").new_value == "ул. Опечаточная"
     services.change_request_resubmit(
         manager, request=request, changes={"address": NEW_ADDRESS, "name": "Салон Новый"}
     )

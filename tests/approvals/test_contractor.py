@@ -228,3 +228,120 @@ def test_the_contractor_follows_their_own_corrections_without_reading_personal_d
     note = world["contractor"].notifications.get()
     assert note.url == "/approvals/contractor/#submitted"
     assert client.get(f"/approvals/{request.pk}/").status_code == 404
+
+
+def returned_request(world, logged_in, field, value, record_key="firm"):
+    """The contractor proposes ``value`` for ``field`` of a record; a steward returns it."""
+    client = logged_in(world["contractor"])
+    rows = exported(client)
+    row = next(r for r in rows if r[0] == str(world[record_key].pk))
+    row[column(rows, field)] = value
+    assert upload(client, rows).status_code == 200
+    request = ChangeRequest.objects.get(
+        source=Source.CONTRACTOR, author=world["contractor"], object_id=world[record_key].pk
+    )
+    services.change_request_decide(
+        world["steward"], request=request, verdict=Verdict.RETURN, comment="КПП не из выписки"
+    )
+    request.refresh_from_db()
+    assert request.state == RequestState.RETURNED
+    return request
+
+
+def test_the_contractor_corrects_a_returned_request_and_sends_it_again(world, logged_in):
+    """A returned request is corrected on the contractor's own workspace (only the values
+    they sent are shown), checked as a first proposal is, and goes back to its approvers; a
+    stale second submit, a bad value and another contractor's request change nothing."""
+    request = returned_request(world, logged_in, "kpp", "771501001")
+    note = world["contractor"].notifications.get()
+    assert note.url == "/approvals/contractor/#rework"
+    client = logged_in(world["contractor"])
+    page = client.get("/approvals/contractor/").content.decode()
+    section = page.split('data-testid="contractor-returned"')[1].split("</form>")[0]
+    assert "КПП не из выписки" in section
+    assert 'value="771501001"' in section  # the value the contractor sent
+    firm = world["firm"]
+    if firm.kpp:
+        assert firm.kpp not in section  # never the record's current value
+    assert_no_markers(page)
+
+    # A value the field refuses: named, in Russian, and nothing changes.
+    prefix = f"r{request.pk}"
+    bad = client.post(
+        "/approvals/contractor/",
+        {
+            "action": "rework",
+            "request": request.pk,
+            f"{prefix}-kpp": "12345",
+            f"{prefix}-comment": "Взял из выписки",
+        },
+    )
+    assert bad.status_code == 400
+    assert "КПП: КПП состоит из 9 знаков" in bad.content.decode()
+    assert 'value="Взял из выписки"' in bad.content.decode()  # the comment is kept
+    request.refresh_from_db()
+    assert (request.state, request.round) == (RequestState.RETURNED, 1)
+    assert request.items.get().new_value == "771501001"
+
+    # Another contractor cannot touch it.
+    other = UserFactory(username="contractor-z", role="data_contractor")
+    foreign = logged_in(other).post(
+        "/approvals/contractor/",
+        {"action": "rework", "request": request.pk, f"{prefix}-kpp": "771601001"},
+    )
+    assert foreign.status_code == 404
+
+    client = logged_in(world["contractor"])
+    sent = client.post(
+        "/approvals/contractor/",
+        {
+            "action": "rework",
+            "request": request.pk,
+            f"{prefix}-kpp": "771601001",
+            f"{prefix}-comment": "Исправил по выписке",
+        },
+    )
+    assert sent.status_code == 302
+    assert sent.url == "/approvals/contractor/#submitted"
+    request.refresh_from_db()
+    assert (request.state, request.round) == (RequestState.PENDING, 2)
+    assert request.items.get().new_value == "771601001"
+    assert world["steward"].notifications.filter(url=request.get_absolute_url()).count() == 2
+    firm.refresh_from_db()
+    assert firm.kpp != "771601001"  # still awaiting approval
+
+    # The same form sent again (a second click, another tab): refused, nothing changes.
+    stale = client.post(
+        "/approvals/contractor/",
+        {"action": "rework", "request": request.pk, f"{prefix}-kpp": "771701001"},
+    )
+    assert stale.status_code == 400
+    assert "Повторно отправить можно только заявку, возвращённую на доработку." in (
+        stale.content.decode()
+    )
+    request.refresh_from_db()
+    assert (request.state, request.round) == (RequestState.PENDING, 2)
+    assert request.items.get().new_value == "771601001"
+    page = client.get("/approvals/contractor/").content.decode()
+    assert 'data-testid="contractor-returned"' not in page
+
+    services.change_request_decide(world["steward"], request=request, verdict=Verdict.APPROVE)
+    firm.refresh_from_db()
+    assert firm.kpp == "771601001"
+
+
+def test_the_contractor_withdraws_a_returned_request(world, logged_in):
+    request = returned_request(world, logged_in, "website", "https://w.example.com", "ie")
+    client = logged_in(world["contractor"])
+    response = client.post("/approvals/contractor/", {"action": "withdraw", "request": request.pk})
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert request.state == RequestState.CANCELLED
+    page = client.get("/approvals/contractor/").content.decode()
+    assert 'data-testid="contractor-returned"' not in page
+    assert f"Заявка № {request.pk} отозвана." in page
+    assert_no_markers(page)
+    assert (
+        client.post("/approvals/contractor/", {"action": "withdraw", "request": "x1"}).status_code
+        == 404
+    )
