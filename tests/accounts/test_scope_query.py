@@ -57,3 +57,43 @@ def test_the_session_user_comes_with_their_scope_in_one_statement():
     assert CrmModelBackend().get_user(regional.pk) is None
     connection.close()  # a new session prepares it again
     assert CrmModelBackend().get_user(world["manager"].pk).pk == world["manager"].pk
+
+
+def test_the_session_user_brings_their_own_saved_views_as_the_row_rule_gives_them():
+    """A list page reads the user's saved views from the user's statement (no query of its
+    own): the same rows, fields and order as SavedView's row rule gives."""
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.accounts.backends import CrmModelBackend
+    from crm.accounts.scopes import saved_views
+    from crm.core import access
+    from crm.core.models import SavedView
+
+    world = build_world()
+    manager, stranger = world["manager"], world["stranger"]
+    for name in ("Я", "Апрель", "", "Москва"):
+        SavedView.objects.create(
+            user=manager,
+            list_key="clients.organisation",
+            name=name,
+            query=f"q={name}",
+            columns=["name", "inn"] if not name else [],
+            is_default=not name,
+        )
+    SavedView.objects.create(user=manager, list_key="clients.contact", name="Другой список")
+    SavedView.objects.create(user=stranger, list_key="clients.organisation", name="Чужой")
+    loaded = CrmModelBackend().get_user(manager.pk)
+    with CaptureQueriesContext(connection) as captured:
+        got = saved_views(loaded, "clients.organisation")
+    assert len(captured) == 0
+    expected = list(
+        access.restrict(SavedView.objects.all(), manager).filter(list_key="clients.organisation")
+    )
+    fields = ("pk", "user_id", "list_key", "name", "query", "columns", "is_default")
+    assert [[getattr(v, f) for f in fields] for v in got] == [
+        [getattr(v, f) for f in fields] for v in expected
+    ]
+    assert [v.name for v in got] == ["", "Апрель", "Москва", "Я"]
+    assert got[0].created_at == expected[0].created_at  # deferred, read on demand
+    assert saved_views(CrmModelBackend().get_user(stranger.pk), "clients.contact") == []
+    assert saved_views(manager, "clients.organisation") is None  # not loaded with its views
