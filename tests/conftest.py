@@ -22,6 +22,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_cache():
+    """Each test starts with an empty local-memory cache: list counts and estimates are kept
+    per statement for a minute, and another test's rows can give the same statement."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, never a downloaded browser."""

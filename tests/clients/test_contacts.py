@@ -146,3 +146,41 @@ def test_a_count_past_the_cap_shows_the_estimate_only_when_it_is_larger(
     else:
         assert response.context["estimate"] is None
         assert f"из более чем {SEARCH_COUNT_CAP}" in count
+
+
+def test_more_than_the_cap_is_remembered_but_an_exact_count_is_always_fresh(
+    client, anna, own_organisation
+):
+    """Paging through a big result counts it once a minute ("more than the cap" is kept per
+    statement); a result within the cap is counted on every view, so a new row shows at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.core.generic.base import SEARCH_COUNT_CAP
+
+    Contact.objects.bulk_create(
+        Contact(organisation=own_organisation, last_name="Смирнов", first_name=f"Имя{i:03}")
+        for i in range(SEARCH_COUNT_CAP + 5)
+    )
+    Contact.objects.bulk_create(
+        Contact(organisation=own_organisation, last_name="Кузнецов", first_name=f"Имя{i:03}")
+        for i in range(60)
+    )
+    client.force_login(anna)
+    url = reverse("clients:contact_list")
+
+    def counted(params):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url, params)
+        counts = [q for q in captured if q["sql"].startswith("SELECT COUNT(*) FROM (")]
+        return response.context, len(counts)
+
+    first, counts = counted({"q": "смирнов"})
+    assert (first["more"], first["total"], counts) == (True, SEARCH_COUNT_CAP, 1)
+    second, counts = counted({"q": "смирнов", "page": 2})
+    assert (second["more"], second["total"], counts) == (True, SEARCH_COUNT_CAP, 0)
+    exact, counts = counted({"q": "кузнецов"})
+    assert (exact["more"], exact["total"], counts) == (False, 60, 1)
+    Contact.objects.create(organisation=own_organisation, last_name="Кузнецов", first_name="Ещё")
+    exact, counts = counted({"q": "кузнецов"})
+    assert (exact["more"], exact["total"], counts) == (False, 61, 1)
