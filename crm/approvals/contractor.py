@@ -188,9 +188,15 @@ def export_workbook(dataset: Dataset) -> bytes:
 @dataclass
 class Outcome:
     rows: int = 0
-    requests: int = 0
-    values: int = 0
+    requests: int = 0  # new requests
+    values: int = 0  # values sent, in new requests and in returned ones sent again
+    resent: int = 0  # returned requests sent again with the workbook's values
     errors: list[dict] = field(default_factory=list)
+
+    @property
+    def sent(self) -> int:
+        """Requests that went for approval: new ones and returned ones sent again."""
+        return self.requests + self.resent
 
 
 def import_workbook(user, dataset: Dataset, path: Path, file_name: str) -> Outcome:
@@ -271,17 +277,36 @@ def import_workbook(user, dataset: Dataset, path: Path, file_name: str) -> Outco
     if outcome.errors:
         return outcome
     with transaction.atomic():
+        returned = _returned_fields(user, dataset.model, [obj.pk for _n, obj, _c in proposals])
         for number, obj, changes in proposals:
+            comment = _("Data contractor's file %(name)s, row %(row)s") % {
+                "name": file_name,
+                "row": number,
+            }
+            # A field of one of the contractor's returned requests: the new value is that
+            # request's rework (sent again), not a second request beside it.
+            rework: dict = {}
+            for name in list(changes):
+                request = returned.get((obj.pk, name))
+                if request is not None:
+                    rework.setdefault(request, {})[name] = changes.pop(name)
             try:
-                request = services.propose_all(
-                    user,
-                    obj,
-                    changes,
-                    source=Source.CONTRACTOR,
-                    channel=Channel.IMPORT,
-                    comment=_("Data contractor's file %(name)s, row %(row)s")
-                    % {"name": file_name, "row": number},
-                )
+                for request, values in rework.items():
+                    services.change_request_resubmit(
+                        user, request=request, changes=values, comment=comment
+                    )
+                    outcome.resent += 1
+                    outcome.values += len(values)
+                request = None
+                if changes:
+                    request = services.propose_all(
+                        user,
+                        obj,
+                        changes,
+                        source=Source.CONTRACTOR,
+                        channel=Channel.IMPORT,
+                        comment=comment,
+                    )
             except services.RecordError as error:
                 outcome.errors.append({"row": number, "column": "", "message": error.message})
                 continue
@@ -290,8 +315,32 @@ def import_workbook(user, dataset: Dataset, path: Path, file_name: str) -> Outco
                 outcome.values += len(changes)
         if outcome.errors:
             transaction.set_rollback(True)
-            outcome.requests = outcome.values = 0
+            outcome.requests = outcome.values = outcome.resent = 0
     return outcome
+
+
+def _returned_fields(user, model, pks) -> dict:
+    """{(record id, field): request} for the contractor's returned requests on these
+    records; where two cover a field, the later one."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.approvals.models import RequestState
+
+    found = {}
+    requests = (
+        own_requests(user)
+        .filter(
+            state=RequestState.RETURNED,
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=pks,
+        )
+        .prefetch_related("items")
+        .order_by("pk")
+    )
+    for request in requests:
+        for item in request.items.all():
+            found[(request.object_id, item.field)] = request
+    return found
 
 
 def _same_number(sent: str, current: str) -> bool:

@@ -345,3 +345,50 @@ def test_the_contractor_withdraws_a_returned_request(world, logged_in):
         client.post("/approvals/contractor/", {"action": "withdraw", "request": "x1"}).status_code
         == 404
     )
+
+
+def test_a_corrected_workbook_sends_a_returned_request_again_instead_of_a_second_one(
+    world, logged_in
+):
+    """The contractor may also rework in Excel: a changed cell of a field their returned
+    request holds goes into that request (round two), other cells into a new request."""
+    request = returned_request(world, logged_in, "kpp", "771501001")
+    client = logged_in(world["contractor"])
+    rows = exported(client)
+    row = next(r for r in rows if r[0] == str(world["firm"].pk))
+    row[column(rows, "kpp")] = "771601001"
+    row[column(rows, "website")] = "https://firm.example.com"
+    response = upload(client, rows)
+    assert response.status_code == 200
+    result = response.content.decode().split('data-testid="contractor-result"')[1]
+    result = result.split("</div>\n")[0]
+    assert "отправлено изменённых значений: 2, в 2 заявках" in result
+    assert "Из них заявок, возвращённых на доработку и отправленных снова: 1." in result
+    request.refresh_from_db()
+    assert (request.state, request.round) == (RequestState.PENDING, 2)
+    assert request.items.get().new_value == "771601001"
+    mine = ChangeRequest.objects.filter(author=world["contractor"], object_id=world["firm"].pk)
+    assert mine.count() == 2
+    website = mine.exclude(pk=request.pk).get()
+    assert [i.field for i in website.items.all()] == ["website"]
+    assert world["firm"].kpp != "771601001"  # still awaiting approval
+
+    # A bad value for the returned field: nothing is sent, the request stays returned.
+    second = returned_request_again(world, request)
+    rows = exported(client)
+    row = next(r for r in rows if r[0] == str(world["firm"].pk))
+    row[column(rows, "kpp")] = "12345"
+    response = upload(client, rows)
+    assert response.status_code == 400
+    assert "КПП состоит из 9 знаков" in response.content.decode()
+    second.refresh_from_db()
+    assert (second.state, second.round) == (RequestState.RETURNED, 2)
+    assert second.items.get().new_value == "771601001"
+
+
+def returned_request_again(world, request):
+    services.change_request_decide(
+        world["steward"], request=request, verdict=Verdict.RETURN, comment="Снова не то"
+    )
+    request.refresh_from_db()
+    return request
