@@ -3,9 +3,9 @@
 import hashlib
 
 from django.apps import apps
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value, Window
-from django.db.models.functions import Collate, Length, RowNumber, Upper
-from django.db.models.lookups import Contains, LessThan
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Window
+from django.db.models.expressions import Expression, F, RawSQL
+from django.db.models.functions import Collate, RowNumber, Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,31 +106,88 @@ def name_match(text: str, fields) -> Q:
     matched as typed, case aside. PostgreSQL folds the test on the constant text when it plans
     the query, so only one of the two conditions runs.
     """
-    typed = NormName(Value(text))
-    too_short = Q(LessThan(Length(typed), 3))
-    condition = Q(pk__in=[])
-    for field in fields:
-        normalised = Q(Contains(NormName(field), typed))
-        as_typed = Q(**{f"{field}__icontains": text})
-        condition |= (~too_short & normalised) | (too_short & as_typed)
-    return condition
+    return Q(NameContains(text, fields)) if fields else Q(pk__in=[])
 
 
-def _organisations_with_phone(phone: str, user):
+class NameContains(Expression):
+    """The condition of ``name_match`` as one node of the query.
+
+    Built from lookups (``Contains(NormName(field), NormName(Value(text)))``, ``icontains``
+    and the length test, for each field) it was some thirty expressions that a search page
+    built and compiled on every request: 0.9 ms of a 6.4 ms page, more than PostgreSQL spends
+    on the query. This writes the same SQL, operator for operator (the trigram index and the
+    constant folding see no difference), from the fields' resolved columns."""
+
+    conditional = True
+    output_field = BooleanField()
+    MIN_LENGTH = 3  # normalised letters below which a name is matched as typed
+
+    def __init__(self, text: str, fields):
+        super().__init__()
+        self.text, self.fields = text, tuple(fields)
+        self.columns = []
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        resolved = self.copy()
+        resolved.columns = [
+            F(field).resolve_expression(query, allow_joins, reuse, summarize)
+            for field in self.fields
+        ]
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        norm = NormName.function
+        typed = f"{norm}(%s)"
+        short = f"LENGTH({typed}) < %s"
+        pattern = connection.pattern_ops["contains"].format(
+            connection.pattern_esc.format(f"({typed})")
+        )
+        as_typed = "%" + connection.ops.prep_for_like_query(self.text) + "%"
+        parts, params = [], []
+        for column in self.columns:
+            sql, column_params = compiler.compile(column)
+            parts.append(
+                f"(NOT ({short}) AND {norm}({sql})::text {pattern}) "
+                f"OR ({short} AND UPPER({sql}::text) LIKE UPPER(%s))"
+            )
+            params += [self.text, self.MIN_LENGTH, *column_params, self.text]
+            params += [self.text, self.MIN_LENGTH, *column_params, as_typed]
+        return "(" + " OR ".join(parts) + ")", params
+
+
+def _organisations_with_phone(phone: str, user) -> RawSQL:
     """Ids of organisations with this phone, their own or one of their contacts' (where the
     user may see contacts' phones), as one subquery: a UNION of index lookups. (An OR with
-    EXISTS in one WHERE makes PostgreSQL scan every organisation: 0.7-1 s at 300k.)"""
-    ids = Organisation.objects.filter(phone=phone).order_by().values("pk")
-    if not user.has_perm(access.permission_name(Contact, "view")):
-        return ids
-    fields = [f for f in ("phone", "mobile") if f in access.visible_fields(user, Contact)]
+    EXISTS in one WHERE makes PostgreSQL scan every organisation: 0.7-1 s at 300k.)
+
+    Written as SQL: the same UNION built as two querysets cost a phone search 0.4 ms of its
+    5.8 ms to build and compile, more than PostgreSQL spends running it."""
+    organisations = Organisation._meta
+    parts = [
+        f'SELECT "{organisations.pk.column}" FROM "{organisations.db_table}" '  # noqa: S608
+        f'WHERE "{organisations.get_field("phone").column}" = %s'
+    ]
+    params = [phone]
+    fields = []
+    if user.has_perm(access.permission_name(Contact, "view")):
+        fields = [f for f in ("phone", "mobile") if f in access.visible_fields(user, Contact)]
     if fields:
-        condition = Q()
-        for field in fields:
-            condition |= Q(**{field: phone})
-        via_contacts = Contact.objects.filter(condition).order_by().values("organisation_id")
-        ids = ids.union(via_contacts)
-    return ids
+        contacts = Contact._meta
+        matches = " OR ".join(f'"{contacts.get_field(f).column}" = %s' for f in fields)
+        parts.append(
+            f'SELECT "{contacts.get_field("organisation").column}" '  # noqa: S608
+            f'FROM "{contacts.db_table}" WHERE {matches}'
+        )
+        params += [phone] * len(fields)
+    return RawSQL(" UNION ".join(parts), params)  # noqa: S611 (names from the models; values as params)
 
 
 def contact_search(queryset, text: str, user):

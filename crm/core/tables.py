@@ -144,6 +144,9 @@ def esc(value) -> str:
     return _html_escape(str(value), quote=True)
 
 
+_TABLE_LABELS: dict[tuple, dict[str, str]] = {}
+
+
 class Table:
     """A list's columns for one user: those their field policy lets them see."""
 
@@ -156,23 +159,35 @@ class Table:
     def __init__(self, user, chosen: Iterable[str] | None = None):
         visible = access.visible_fields(user, self.model)
         self.available = [c for c in self.columns if self._governing(c) in visible]
-        self.labels = {c.name: str(c.label or self._label(c)) for c in self.available}
+        labels = self._labels()
+        self.labels = {c.name: labels[c.name] for c in self.available}
+        self.by_name = {c.name: c for c in self.available}
         chosen = [name for name in (chosen or []) if name in self.by_name]
         if chosen:
             self.shown = [self.by_name[name] for name in chosen]
         else:
             self.shown = [c for c in self.available if c.default]
 
-    @property
-    def by_name(self) -> dict[str, Column]:
-        return {c.name: c for c in self.available}
+    @classmethod
+    def _labels(cls) -> dict[str, str]:
+        """Every column's label in the active language, worked out once per table and language
+        (translating fifteen lazy verbose names cost each list page 0.1 ms)."""
+        key = (cls, translation.get_language())
+        labels = _TABLE_LABELS.get(key)
+        if labels is None:
+            labels = _TABLE_LABELS[key] = {
+                c.name: str(c.label or cls._label(c)) for c in cls.columns
+            }
+        return labels
 
-    def _governing(self, column: Column) -> str:
+    @staticmethod
+    def _governing(column: Column) -> str:
         return column.field or column.name.split(".")[0]
 
-    def _label(self, column: Column) -> str:
+    @classmethod
+    def _label(cls, column: Column) -> str:
         try:
-            return capfirst(self.model._meta.get_field(self._governing(column)).verbose_name)
+            return capfirst(cls.model._meta.get_field(cls._governing(column)).verbose_name)
         except FieldDoesNotExist:
             return column.name
 

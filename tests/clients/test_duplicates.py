@@ -226,3 +226,37 @@ def test_the_card_shows_no_duplicates_panel_when_there_are_none(client, world, r
     assert fragment.content == b""  # the card's hx-get element is swapped for nothing
     page = client.get(url, headers={"Accept-Language": "ru"}).content.decode()
     assert "Вероятных дублей не найдено." in page  # the page of its own still says so
+
+
+def test_the_list_finds_an_organisation_by_its_own_or_a_contacts_phone_in_fields_one_sees(
+    client, world, romashka
+):
+    """The phone search of the organisation list: its own phone or a contact's phone or mobile,
+    typed in any format; a contact's phone hidden from the role finds nothing through it, and
+    an organisation out of scope is not found by a phone either."""
+    from crm.accounts.models import FieldAccess, FieldPolicy
+
+    other = Organisation.objects.create(
+        name="ООО «Гелиос»", region=world["regions"]["77"], owner=world["manager"]
+    )
+    Contact.objects.create(organisation=other, last_name="Петров", mobile="+79161234567")
+    Contact.objects.create(organisation=world["foreign"], last_name="Сидоров", phone="+74951234567")
+    manager = world["manager"]
+    client.force_login(manager)
+    url = reverse("clients:organisation_list")
+
+    def found(text):
+        response = client.get(url, {"q": text})
+        assert response.status_code == 200
+        return {row["pk"] for row in response.context["rows"]}
+
+    assert found("8 (495) 123-45-67") == {romashka.pk}
+    assert found("+7 916 123 45 67") == {other.pk}
+    FieldPolicy.objects.create(
+        role=manager.groups.get(),
+        model="clients.contact",
+        field="mobile",
+        access=FieldAccess.HIDDEN,
+    )
+    assert found("+7 916 123 45 67") == set()
+    assert found("84951234567") == {romashka.pk}
