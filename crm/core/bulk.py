@@ -249,6 +249,7 @@ def fetch_instances(queryset) -> list[models.Model]:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return []
+    queryset.__dict__["_crm_statement"] = (sql, params)
     columns = [column for column, _sql, _alias in compiler.select]
     plan = None
     if not compiler.annotation_col_map and not compiler.get_converters(columns):
@@ -260,6 +261,17 @@ def fetch_instances(queryset) -> list[models.Model]:
         rows = cursor.fetchall()
     db = queryset.db
     return [_built(plan, row, db) for row in rows]
+
+
+def statement_of(queryset) -> tuple[str, tuple]:
+    """The SQL and parameters ``fetch_instances`` read the queryset with, or would read it
+    with: compiled once per queryset object (a list keys what it remembers about a page's
+    rows on it, without compiling a statement of its own)."""
+    statement = queryset.__dict__.get("_crm_statement")
+    if statement is None:
+        statement = queryset.query.sql_with_params()
+        queryset.__dict__["_crm_statement"] = statement
+    return statement
 
 
 def _fetch_plan(klass_info, select) -> tuple | None:

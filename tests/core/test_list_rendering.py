@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from crm.clients.models import Organisation, OrganisationStatus
-from crm.core.forms import LazyChoices
+from crm.clients.models import Contact, Organisation, OrganisationStatus
+from crm.core.forms import LazyChoices, style_fields
 from crm.core.generic.base import estimated_count
 from crm.core.navigation import menu_for, menu_html
 from crm.core.tables import Column
@@ -319,3 +319,20 @@ def test_a_plain_form_field_renders_as_django_renders_it(widget):
     for form in (One(), One({"value": '1 <2> & "3"'}), One({"value": ""})):
         form.is_valid()
         assert str(fast_field(form["value"])).strip() == form["value"].as_widget().strip()
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_yes_no_filter_renders_as_django_renders_it(language):
+    """The contact list's "agrees to mailings" filter (NullBooleanSelect): unset, yes, no and
+    an odd value, in both languages."""
+    from crm.clients.filtersets import ContactFilterSet
+
+    with translation.override(language):
+        for value in (None, "true", "false", "maybe"):
+            data = {} if value is None else {"mailing_consent": value}
+            filterset = ContactFilterSet(data, queryset=Contact.objects.none())
+            style_fields(filterset.form)  # as the list view does
+            filterset.is_valid()
+            bound = filterset.form["mailing_consent"]
+            assert type(bound.field.widget).__name__ == "NullBooleanSelect"
+            assert str(fast_field(bound)) == _django_select(bound), value

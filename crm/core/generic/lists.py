@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from crm.core import access, exporting
-from crm.core.bulk import fetch_instances
+from crm.core.bulk import fetch_instances, statement_of
 from crm.core.forms import style_fields
 from crm.core.generic.base import (
     COUNT_CAP,
@@ -165,16 +165,21 @@ class ObjectListView(ScopedView):
         except ValueError:
             number = 1
         searching = bool(request.GET.get("q", "").strip())
-        fetched = None
+        fetched = same_rows = None
         if number == 1:
             # The first page first: when it is not full (a search, a narrow filter), it is
-            # the whole result and its length the exact count, without a COUNT query.
-            fetched = fetch_instances(table.narrow(queryset)[: size + 1])
+            # the whole result and its length the exact count, without a COUNT query. When
+            # it is full, its statement keys the remembered count and estimate.
+            first = table.narrow(queryset)[: size + 1]
+            fetched = fetch_instances(first)
+            if len(fetched) > size:
+                same_rows = statement_of(first)
         if fetched is not None and len(fetched) <= size:
             total, more = len(fetched), False
         else:
-            total, more = capped_count(queryset, SEARCH_COUNT_CAP if searching else COUNT_CAP)
-        estimate = estimated_count(queryset) if more else total
+            cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
+            total, more = capped_count(queryset, cap, same_rows=same_rows)
+        estimate = estimated_count(queryset, same_rows=same_rows) if more else total
         if more and estimate <= total:
             estimate = None  # the planner guesses fewer than were counted: say "more than"
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
