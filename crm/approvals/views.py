@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import URLField
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -139,7 +140,10 @@ def rework_form(change_request, data=None, prefix=None):
     model = change_request.content_type.model_class()
     form = forms.Form(data=data, prefix=prefix)
     for item in change_request.items.all():
-        field = model._meta.get_field(item.field).formfield()
+        model_field = model._meta.get_field(item.field)
+        # A site typed without its scheme is https, as on the organisation form.
+        https = {"assume_scheme": "https"} if isinstance(model_field, URLField) else {}
+        field = model_field.formfield(**https)
         if field is None:
             continue
         field.initial = item.new_value
