@@ -164,6 +164,7 @@ def list_scenarios(runner, scale: str, smoke: bool) -> list:
                     scale=scale,
                     row_counts=counts,
                     budget_s=budget_s,
+                    first_view=True,
                 )
                 result.notes = notes
                 print(

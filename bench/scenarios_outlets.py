@@ -75,6 +75,7 @@ def scenarios(runner, scale: str, smoke: bool) -> list:
                 scale=scale,
                 row_counts=counts,
                 budget_s=budget_s,
+                first_view=True,
             )
             result.notes = notes
             print(
