@@ -128,6 +128,8 @@ def _choice_labels(model, name: str) -> dict | None:
 
 def format_value(value) -> str:
     """A value as a person reads it in a table or an export."""
+    if type(value) is str:  # most cells: nothing to format
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from crm.core.generic.base import (
     capped_count,
     estimated_count,
 )
-from crm.core.jinja import render_fragment, render_page
+from crm.core.jinja import render_fragment, render_page, url
 from crm.core.models import ExportLog, ExportStatus, SavedView
 from crm.core.outbox import enqueue
 
@@ -60,7 +59,7 @@ class ObjectListView(ScopedView):
         spec = registry.get(self.opts.label_lower)
         if spec is None or not self.request.user.has_perm(spec.permission):
             return None
-        return reverse("core:import_upload") + "?model=" + self.opts.label_lower
+        return url("core:import_upload") + "?model=" + self.opts.label_lower
 
     def list_note(self) -> dict | None:
         """A line above the table for a filter without a visible control (e.g. "outlets of
