@@ -14,7 +14,7 @@ from crm.clients.models import (
     OrganisationStatus,
 )
 from crm.clients.selectors import dictionary_choices, owner_choices
-from crm.core.filters import FilterSet
+from crm.core.filters import FilterSet, YesNoAll
 from crm.core.forms import LazyChoices
 
 
@@ -70,7 +70,7 @@ class OrganisationFilterSet(FilterSet):
 
 
 class ContactFilterSet(FilterSet):
-    mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"))
+    mailing_consent = django_filters.BooleanFilter(label=_("Agrees to mailings"), widget=YesNoAll)
     region = django_filters.ChoiceFilter(field_name="region_id", label=_("Region"))
     archived = ArchiveFilter()
 

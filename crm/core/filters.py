@@ -11,6 +11,9 @@ they were built for this request and belong to nobody else.
 import copy
 
 import django_filters
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django_filters.filters import FilterMethod
 from django_filters.filterset import FilterSetMetaclass
 
@@ -55,3 +58,17 @@ class FilterSet(django_filters.FilterSet, metaclass=_Metaclass):
         form_class = super().get_form_class()
         form_class.base_fields = _FreshFields(form_class.base_fields)
         return form_class
+
+
+class YesNoAll(forms.NullBooleanSelect):
+    """The select of a yes/no filter (``BooleanFilter(widget=YesNoAll)``): unset reads "All",
+    as every other filter's empty choice, not Django's "Unknown", which a person takes for a
+    third value to filter by."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", settings.FILTERS_EMPTY_CHOICE_LABEL),
+            ("true", _("Yes")),
+            ("false", _("No")),
+        ]

@@ -323,8 +323,8 @@ def test_a_plain_form_field_renders_as_django_renders_it(widget):
 
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_a_yes_no_filter_renders_as_django_renders_it(language):
-    """The contact list's "agrees to mailings" filter (NullBooleanSelect): unset, yes, no and
-    an odd value, in both languages."""
+    """The contact list's "agrees to mailings" filter (a NullBooleanSelect whose unset choice
+    reads "All", as the other filters'): unset, yes, no and an odd value, in both languages."""
     from crm.clients.filtersets import ContactFilterSet
 
     with translation.override(language):
@@ -334,5 +334,11 @@ def test_a_yes_no_filter_renders_as_django_renders_it(language):
             style_fields(filterset.form)  # as the list view does
             filterset.is_valid()
             bound = filterset.form["mailing_consent"]
-            assert type(bound.field.widget).__name__ == "NullBooleanSelect"
+            assert type(bound.field.widget).__name__ == "YesNoAll"
             assert str(fast_field(bound)) == _django_select(bound), value
+            unset = (
+                _("All")
+                if value in (None, "maybe")
+                else {"true": _("Yes"), "false": _("No")}[value]
+            )
+            assert f"selected>{unset}</option>" in str(fast_field(bound))
