@@ -35,7 +35,10 @@ from crm.core.imports.widgets import LookupWidget, TextWidget
 
 logger = logging.getLogger(__name__)
 
-CHUNK_ROWS = 2000
+# Rows read, checked and written together. Larger chunks keep the writer thread fed: at 2,000
+# it waited between chunks; 10,000 made a 50,000-row insert 7-12 % faster (alternating runs,
+# 2026-12-04) for about 30 MB more at the peak of a 100,000-row file.
+CHUNK_ROWS = 10_000
 ROW_CHANGE_FIELDS = ("job", "row", "object_id", "action", "prior", "version_after")
 UPDATE_BATCH = 1000
 # A chunk is built and written in this many parts (``Run.process``).
