@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from crm.core.tables import esc as escape
+from crm.core.formatting import esc as escape
 
 register = template.Library()
 

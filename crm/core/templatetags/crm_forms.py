@@ -2,8 +2,6 @@
 more than half of a list page with a few hundred managers to choose from, and most of an edit
 form with a region's dealers."""
 
-from html import escape as _html_escape
-
 from django import forms, template
 from django.forms.models import ModelChoiceIterator
 from django.utils import translation
@@ -11,6 +9,8 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django_filters.fields import ChoiceIterator
+
+from crm.core.formatting import conditional_esc
 
 register = template.Library()
 
@@ -35,14 +35,14 @@ def fast_field(bound_field):
         return _fast_input(bound_field) or bound_field.as_widget()
     if options is None:
         return bound_field.as_widget()
-    marker = f'value="{_esc(current)}"'
+    marker = f'value="{conditional_esc(current)}"'
     options = options.replace(marker + ">", marker + " selected>", 1)
     base = widget.attrs if "class" in widget.attrs else {**widget.attrs, "class": "form-select"}
     attrs = bound_field.build_widget_attrs({}, widget)
     if bound_field.auto_id and "id" not in widget.attrs:
         attrs.setdefault("id", bound_field.auto_id)
     attrs = widget.build_attrs(base, attrs)
-    name = _esc(bound_field.html_name)
+    name = conditional_esc(bound_field.html_name)
     # Every part escaped: the name and attributes here, the options in _options_html.
     return mark_safe(f'<select name="{name}"{_attrs_html(attrs)}>{options}</select>')  # noqa: S308
 
@@ -108,19 +108,11 @@ def _fast_input(bound_field) -> str | None:
     )
 
 
-def _esc(value) -> str:
-    """``conditional_escape`` without its wrapper for lazy strings (a few per field; none of
-    these values is lazy): safe strings as they are, anything else escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _html_escape(str(value))
-
-
 def _attrs_html(attrs: dict) -> str:
     """As django/forms/widgets/attrs.html writes them: False left out, True bare."""
     return mark_safe(  # noqa: S308 (names are the widget's own; values escaped)
         "".join(
-            f" {name}" if value is True else f' {name}="{_esc(value)}"'
+            f" {name}" if value is True else f' {name}="{conditional_esc(value)}"'
             for name, value in attrs.items()
             if value is not False
         )
