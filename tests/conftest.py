@@ -25,10 +25,14 @@ CHROMIUM_ARGS = [
 @pytest.fixture(autouse=True)
 def _fresh_process_cache():
     """Each test starts with an empty local-memory cache: list counts and estimates are kept
-    per statement for a minute, and another test's rows can give the same statement."""
+    per statement for a minute, and another test's rows can give the same statement. Nor
+    does it find another test's compiled list statements."""
     from django.core.cache import cache
 
+    from crm.core.generic import statements
+
     cache.clear()
+    statements.forget()
 
 
 @pytest.fixture(scope="session")

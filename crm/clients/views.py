@@ -21,6 +21,7 @@ class OrganisationListView(generic.ObjectListView):
     model = Organisation
     table = tables.OrganisationTable
     filterset = filtersets.OrganisationFilterSet
+    remember_statement = True  # its filters and search read neither the database nor the clock
     create_url = reverse_lazy("clients:organisation_create")
 
     def search(self, queryset, text):
@@ -234,6 +235,7 @@ class ContactListView(generic.ObjectListView):
     model = Contact
     table = tables.ContactTable
     filterset = filtersets.ContactFilterSet
+    remember_statement = True  # its filters and search read neither the database nor the clock
     create_url = reverse_lazy("clients:contact_create")
     bulk_actions = False
 
@@ -349,6 +351,7 @@ class InteractionListView(generic.ObjectListView):
     model = Interaction
     table = tables.InteractionTable
     filterset = filtersets.InteractionFilterSet
+    remember_statement = True  # its SQL reads the date (next steps), which the key holds
     bulk_actions = False
 
 

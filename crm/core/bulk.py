@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
@@ -236,6 +237,35 @@ def fetch_instances(queryset) -> list[models.Model]:
     converters, annotations, prefetches, inherited parents, custom descriptors, an
     overridden ``from_db``, init signals) falls back to iterating the queryset.
     """
+    statement = fetch_statement(queryset)
+    if statement is None:
+        return list(queryset)
+    return statement.fetch()
+
+
+class FetchStatement(NamedTuple):
+    """A queryset compiled for ``fetch_instances``: run again, it reads the same rows into
+    new instances without the queryset (a list remembers its first page's; the SQL of no
+    statement is ``None``: the queryset can match nothing)."""
+
+    sql: str | None
+    params: tuple
+    plan: tuple | None
+    db: str
+
+    def fetch(self) -> list[models.Model]:
+        if self.sql is None:
+            return []
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            rows = cursor.fetchall()
+        plan, db = self.plan, self.db
+        return [_built(plan, row, db) for row in rows]
+
+
+def fetch_statement(queryset) -> FetchStatement | None:
+    """The queryset compiled for the fast path of ``fetch_instances``; None where that path
+    does not apply (the caller iterates the queryset)."""
     if (
         queryset._result_cache is not None
         or queryset._iterable_class is not models.query.ModelIterable
@@ -243,24 +273,20 @@ def fetch_instances(queryset) -> list[models.Model]:
         or queryset._known_related_objects
         or queryset.query.combinator
     ):
-        return list(queryset)
+        return None
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
-        return []
+        return FetchStatement(None, (), None, queryset.db)
     queryset.__dict__["_crm_statement"] = (sql, params)
     columns = [column for column, _sql, _alias in compiler.select]
-    plan = None
-    if not compiler.annotation_col_map and not compiler.get_converters(columns):
-        plan = _fetch_plan(compiler.klass_info, compiler.select)
+    if compiler.annotation_col_map or compiler.get_converters(columns):
+        return None
+    plan = _fetch_plan(compiler.klass_info, compiler.select)
     if plan is None:
-        return list(queryset)
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    db = queryset.db
-    return [_built(plan, row, db) for row in rows]
+        return None
+    return FetchStatement(sql, tuple(params), plan, queryset.db)
 
 
 def statement_of(queryset) -> tuple[str, tuple]:

@@ -24,6 +24,7 @@ class OutletListView(generic.ObjectListView):
     model = Outlet
     table = tables.OutletTable
     filterset = filtersets.OutletFilterSet
+    remember_statement = True  # its filters and search read neither the database nor the clock
     create_url = reverse_lazy("outlets:outlet_create")
 
     def search(self, queryset, text):

@@ -90,11 +90,17 @@ def capped_count(queryset, cap: int = COUNT_CAP, *, same_rows=None) -> tuple[int
     if queryset.query.is_sliced:
         count = queryset.order_by().values("pk")[: cap + 1].count()
         return min(count, cap), count > cap
-    key = _statement_key("more", *(same_rows or _rows_sql(queryset)), cap)
+    return count_rows(lambda: rows_sql(queryset), queryset.db, cap, same_rows=same_rows)
+
+
+def count_rows(rows, db: str, cap: int = COUNT_CAP, *, same_rows=None) -> tuple[int, bool]:
+    """``capped_count`` of the rows whose ``SELECT pk … WHERE …`` the function ``rows``
+    gives as (SQL, parameters): called only when the count is keyed by it or runs."""
+    key = _statement_key("more", *(same_rows or rows()), cap)
     if cache.get(key):
         return cap, True
-    sql, params = _rows_sql(queryset)
-    with connections[queryset.db].cursor() as cursor:
+    sql, params = rows()
+    with connections[db].cursor() as cursor:
         capped = f"SELECT COUNT(*) FROM ({sql} LIMIT %s) subquery"  # noqa: S608 (ORM-compiled)
         cursor.execute(capped, (*params, cap + 1))
         count = cursor.fetchone()[0]
@@ -117,7 +123,7 @@ def _statement_key(kind: str, sql: str, params, *extra) -> str:
     return f"{kind}:{digest}"
 
 
-def _rows_sql(queryset) -> tuple[str, tuple]:
+def rows_sql(queryset) -> tuple[str, tuple]:
     """The queryset's rows as ``SELECT pk … WHERE …`` without ordering, compiled once per
     queryset object."""
     compiled = queryset.__dict__.get("_crm_rows_sql")
@@ -137,15 +143,20 @@ def estimated_count(queryset, *, same_rows=None) -> int:
     gets the same answer for a while: it is kept a minute, and paging through one filter
     asks the planner once. ``same_rows`` as for ``capped_count``.
     """
-    key = _statement_key("estimate", *(same_rows or _rows_sql(queryset)))
-    rows = cache.get(key)
-    if rows is None:
-        sql, params = _rows_sql(queryset)
-        with connections[queryset.db].cursor() as cursor:
+    return estimate_rows(lambda: rows_sql(queryset), queryset.db, same_rows=same_rows)
+
+
+def estimate_rows(rows, db: str, *, same_rows=None) -> int:
+    """``estimated_count`` of the rows ``rows()`` compiles, as for ``count_rows``."""
+    key = _statement_key("estimate", *(same_rows or rows()))
+    estimate = cache.get(key)
+    if estimate is None:
+        sql, params = rows()
+        with connections[db].cursor() as cursor:
             cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):
             plan = json.loads(plan)
-        rows = int(plan[0]["Plan"]["Plan Rows"])
-        cache.set(key, rows, ESTIMATE_TTL)
-    return rows
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        cache.set(key, estimate, ESTIMATE_TTL)
+    return estimate

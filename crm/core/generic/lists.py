@@ -12,16 +12,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from crm.core import access, exporting
-from crm.core.bulk import fetch_instances, statement_of
+from crm.core.bulk import fetch_instances, fetch_statement, statement_of
 from crm.core.forms import style_fields
+from crm.core.generic import statements
 from crm.core.generic.base import (
     COUNT_CAP,
     OFFSET_LIMIT,
     PAGE_SIZES,
     SEARCH_COUNT_CAP,
     ScopedView,
-    capped_count,
-    estimated_count,
+    count_rows,
+    estimate_rows,
+    rows_sql,
 )
 from crm.core.jinja import render_fragment, render_page, url
 from crm.core.models import ExportLog, ExportStatus, SavedView
@@ -70,11 +72,18 @@ class ObjectListView(ScopedView):
     def get(self, request, *args, **kwargs):
         views = self.saved_views()
         table = self.build_table(views)
-        queryset, filterset, problems = self.filtered(table)
+        filterset, problems = self.filter_form()
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
+            queryset = self.filtered(table, filterset, problems)[0]
             return self.export(queryset, table, export)
-        context = self.page_context(queryset, table, filterset, views, problems)
+        context = self.page_context(
+            lambda: self.filtered(table, filterset, problems)[0],
+            table,
+            filterset,
+            views,
+            problems,
+        )
         if request.htmx and request.htmx.target == "list-results":
             return HttpResponse(render_fragment(self.results_template, context, request))
         if self.template_name.endswith(".jinja"):
@@ -126,23 +135,35 @@ class ObjectListView(ScopedView):
         )
         return self.table(self.request.user, chosen)
 
-    def filtered(self, table):
-        queryset = self.scoped()
+    def filter_form(self):
+        """The bound filterset, without the filters of fields hidden from the user, and the
+        problems to show: (filterset or None, problems)."""
+        if self.filterset is None:
+            return None, []
+        # Always bound, so filters with a default (archived rows hidden) apply on first view.
+        # The rows come later (``filtered``): a remembered statement needs none.
+        filterset = self.filterset(
+            self.request.GET, queryset=self.model._default_manager.none(), request=self.request
+        )
+        hidden = access.hidden_fields(self.request.user, self.model)
+        for name, declared in list(filterset.filters.items()):
+            base = declared.field_name.split("__")[0].removesuffix("_id")
+            if base in hidden:
+                del filterset.filters[name]
+        style_fields(filterset.form)
         problems = []
-        filterset = None
-        if self.filterset is not None:
-            # Always bound, so filters with a default (archived rows hidden) apply on first view.
-            filterset = self.filterset(self.request.GET, queryset=queryset, request=self.request)
-            hidden = access.hidden_fields(self.request.user, self.model)
-            for name, declared in list(filterset.filters.items()):
-                base = declared.field_name.split("__")[0].removesuffix("_id")
-                if base in hidden:
-                    del filterset.filters[name]
-            style_fields(filterset.form)
-            if filterset.is_bound and not filterset.is_valid():
-                problems.append(_("Some filters were not understood and are ignored."))
-            else:
-                queryset = filterset.qs
+        if filterset.is_bound and not filterset.is_valid():
+            problems.append(_("Some filters were not understood and are ignored."))
+        return filterset, problems
+
+    def filtered(self, table, filterset=None, problems=None):
+        """The user's rows narrowed by the filters, the search and the sort: (queryset,
+        filterset, problems); the filterset as ``filter_form`` builds it unless given."""
+        if filterset is None and problems is None:
+            filterset, problems = self.filter_form()
+        queryset = self.scoped()
+        if filterset is not None and not problems:
+            queryset = filterset.filter_queryset(queryset)
         text = self.request.GET.get("q", "").strip()
         if text:
             queryset = self.search(queryset, text)
@@ -152,8 +173,55 @@ class ObjectListView(ScopedView):
             queryset = queryset.order_by(*sorting[1])
         return queryset, filterset, problems
 
-    def page_context(self, queryset, table, filterset, views, problems):
+    # Whether this list's first page statement may be remembered (crm.core.generic.statements):
+    # only where it is a function of the statement key, i.e. no filter or search of the
+    # list reads the database, or the clock finer than a day, to build its SQL.
+    remember_statement = False
+
+    def statement_key(self, table, problems) -> tuple | None:
+        """What the first page's statement is a function of, or None not to remember it."""
         request = self.request
+        if not self.remember_statement or request.GET.get("q", "").strip():
+            return None
+        user = request.user
+        scope = getattr(user, "_crm_scope", None)
+        if scope is None:
+            return None
+        query = tuple(
+            sorted((name, tuple(values)) for name, values in request.GET.lists() if name != "page")
+        )
+        return (
+            type(self),
+            self.args,
+            tuple(sorted(self.kwargs.items())),
+            user.pk,
+            user.is_superuser,
+            scope,
+            query,
+            tuple(column.name for column in table.shown),
+            bool(problems),
+            timezone.localdate(),
+        )
+
+    def page_context(self, queryset, table, filterset, views, problems):
+        """The page's context; ``queryset`` is the filtered queryset, or a function building
+        it, called only when the page needs it (not for a remembered first page whose count
+        is known)."""
+        request = self.request
+        if callable(queryset):
+            build, queryset = queryset, None
+        else:
+            built = queryset
+
+            def build():
+                return built
+
+        def filtered_rows():
+            nonlocal queryset
+            if queryset is None:
+                queryset = build()
+            return queryset
+
         try:
             size = int(request.GET.get("size", 50))
         except ValueError:
@@ -164,28 +232,49 @@ class ObjectListView(ScopedView):
         except ValueError:
             number = 1
         searching = bool(request.GET.get("q", "").strip())
-        fetched = same_rows = None
+        fetched = same_rows = remembered = None
         if number == 1:
             # The first page first: when it is not full (a search, a narrow filter), it is
             # the whole result and its length the exact count, without a COUNT query. When
             # it is full, its statement keys the remembered count and estimate.
-            first = table.narrow(queryset)[: size + 1]
-            fetched = fetch_instances(first)
+            key = self.statement_key(table, problems)
+            remembered = statements.recall(key) if key is not None else None
+            if remembered is None:
+                first = table.narrow(filtered_rows())[: size + 1]
+                compiled = fetch_statement(first)
+                fetched = list(first) if compiled is None else compiled.fetch()
+                if compiled is not None and key is not None:
+                    remembered = statements.PageStatement(compiled)
+                    statements.keep(key, remembered)
+            else:
+                fetched = remembered.fetch.fetch()
             if len(fetched) > size:
-                same_rows = statement_of(first)
+                if remembered is not None:
+                    same_rows = (remembered.fetch.sql, remembered.fetch.params)
+                else:
+                    same_rows = statement_of(first)
         if fetched is not None and len(fetched) <= size:
-            total, more = len(fetched), False
+            total, more, estimate = len(fetched), False, len(fetched)
         else:
+
+            def rows_statement():
+                if remembered is None:
+                    return rows_sql(filtered_rows())
+                if remembered.rows is None:
+                    remembered.rows = rows_sql(filtered_rows())
+                return remembered.rows
+
+            db = remembered.fetch.db if remembered is not None else filtered_rows().db
             cap = SEARCH_COUNT_CAP if searching else COUNT_CAP
-            total, more = capped_count(queryset, cap, same_rows=same_rows)
-        estimate = estimated_count(queryset, same_rows=same_rows) if more else total
+            total, more = count_rows(rows_statement, db, cap, same_rows=same_rows)
+            estimate = estimate_rows(rows_statement, db, same_rows=same_rows) if more else total
         if more and estimate <= total:
             estimate = None  # the planner guesses fewer than were counted: say "more than"
         last = OFFSET_LIMIT // size if more else max(1, -(-total // size))
         number = min(number, last)
         if fetched is None:  # a later page: read after the count has bounded its number
             fetched = fetch_instances(
-                table.narrow(queryset)[(number - 1) * size : number * size + 1]
+                table.narrow(filtered_rows())[(number - 1) * size : number * size + 1]
             )
         objects, has_next = fetched[:size], len(fetched) > size
         can_change = request.user.has_perm(access.permission_name(self.model, "change"))
