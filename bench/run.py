@@ -141,10 +141,10 @@ def page_scenario(
 
     The page is timed as it is served again and again, whatever it remembers (a list's count
     past the cap and its row estimate, kept a minute per statement, and its first page's
-    compiled statement, kept per process; a search's never). ``first_view`` also
-    times it as the first view of its statement in a minute, those forgotten before each
-    request (``extra.first_view``: p50, queries, baseline and ratio); the pass is the first
-    figure's."""
+    compiled statement, kept per process; a search's per shape, never per text).
+    ``first_view`` also times it as the first view of its statement in a minute, those
+    forgotten before each request (``extra.first_view``: p50, queries, baseline and ratio);
+    the pass is the first figure's."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -416,8 +416,9 @@ def write_reports(report: dict, out_dir: Path, scale: str) -> Path:
             "",
             "The table above times each page served again and again, so a list's count past "
             "the cap and its row estimate, remembered a minute per statement, are not "
-            "recomputed, and its first page's compiled statement (not a search's) is "
-            "remembered by the process. Here all three are forgotten before each request, "
+            "recomputed, and its first page's compiled statement is remembered by the process "
+            "(a search's per shape, its text bound each time). Here all three are forgotten "
+            "before each request, "
             "as at the first view of a filter; the baseline is again the hello-world view "
             "plus the SQL this page sends.",
             "",

@@ -27,6 +27,12 @@ class OrganisationListView(generic.ObjectListView):
     def search(self, queryset, text):
         return selectors.organisation_search(queryset, text, self.request.user)
 
+    def search_parameters(self, text):
+        return selectors.organisation_search_parameters(text, self.request.user)
+
+    def search_with(self, queryset, shape, values):
+        return selectors.organisation_search_with(queryset, shape, values)
+
     def search_placeholder(self):
         visible = access.visible_fields(self.request.user, Organisation)
         if "inn" in visible and "phone" in visible:
@@ -213,6 +219,12 @@ class OrganisationChoicesView(generic.ChoiceSearchView):
     def search(self, queryset, text):
         return selectors.organisation_search(queryset, text, self.request.user)
 
+    def search_parameters(self, text):
+        return selectors.organisation_search_parameters(text, self.request.user)
+
+    def search_with(self, queryset, shape, values):
+        return selectors.organisation_search_with(queryset, shape, values)
+
     @cached_property
     def describe(self):
         return selectors.organisation_detail(self.request.user)
@@ -241,6 +253,12 @@ class ContactListView(generic.ObjectListView):
 
     def search(self, queryset, text):
         return selectors.contact_search(queryset, text, self.request.user)
+
+    def search_parameters(self, text):
+        return selectors.contact_search_parameters(text, self.request.user)
+
+    def search_with(self, queryset, shape, values):
+        return selectors.contact_search_with(queryset, shape, values)
 
     def search_placeholder(self):
         return _("Last name, e-mail or phone")

@@ -51,6 +51,18 @@ class ObjectListView(ScopedView):
         """Narrow the queryset by the search box; override per list."""
         return queryset
 
+    def search_parameters(self, text) -> tuple[tuple, tuple] | None:
+        """The search for ``text`` as (shape, values), where a list remembers its statement
+        per search shape (``remember_statement``): the shape decides the statement's text
+        (which branch, which fields), the values are its parameters, each of which
+        ``search_with`` passes to the database as it is. None (the default) compiles every
+        search on its own with ``search``."""
+        return None
+
+    def search_with(self, queryset, shape: tuple, values: tuple):
+        """What ``search`` does for a text of ``search_parameters``' shape and values."""
+        raise NotImplementedError
+
     def search_placeholder(self) -> str:
         return _("Search")
 
@@ -78,7 +90,7 @@ class ObjectListView(ScopedView):
             queryset = self.filtered(table, filterset, problems)[0]
             return self.export(queryset, table, export)
         context = self.page_context(
-            lambda: self.filtered(table, filterset, problems)[0],
+            lambda search=None: self.filtered(table, filterset, problems, search=search)[0],
             table,
             filterset,
             views,
@@ -156,17 +168,24 @@ class ObjectListView(ScopedView):
             problems.append(_("Some filters were not understood and are ignored."))
         return filterset, problems
 
-    def filtered(self, table, filterset=None, problems=None):
+    def filtered(self, table, filterset=None, problems=None, *, search=None):
         """The user's rows narrowed by the filters, the search and the sort: (queryset,
-        filterset, problems); the filterset as ``filter_form`` builds it unless given."""
+        filterset, problems); the filterset as ``filter_form`` builds it unless given.
+        ``search``, (shape, values), stands for the search box's text."""
         if filterset is None and problems is None:
             filterset, problems = self.filter_form()
         queryset = self.scoped()
         if filterset is not None and not problems:
             queryset = filterset.filter_queryset(queryset)
         text = self.request.GET.get("q", "").strip()
-        if text:
-            queryset = self.search(queryset, text)
+        if search is not None:
+            queryset = self.search_with(queryset, *search)
+        elif text:
+            parameters = self.search_parameters(text)
+            if parameters is not None:
+                queryset = self.search_with(queryset, *parameters)
+            else:
+                queryset = self.search(queryset, text)
         requested = self.request.GET.get("sort", "")
         sorting = table.sort_key(requested) if requested else None
         if sorting is not None:
@@ -178,17 +197,23 @@ class ObjectListView(ScopedView):
     # list reads the database, or the clock finer than a day, to build its SQL.
     remember_statement = False
 
-    def statement_key(self, table, problems) -> tuple | None:
-        """What the first page's statement is a function of, or None not to remember it."""
+    def statement_key(self, table, problems, search=None) -> tuple | None:
+        """What the first page's statement is a function of, or None not to remember it;
+        ``search``, the search's (shape, values), where there is one."""
         request = self.request
-        if not self.remember_statement or request.GET.get("q", "").strip():
+        if not self.remember_statement:
             return None
+        if request.GET.get("q", "").strip() and search is None:
+            return None  # a search without a shape: compiled every time, never kept
         user = request.user
         scope = getattr(user, "_crm_scope", None)
         if scope is None:
             return None
+        skipped = ("page", "q") if search is not None else ("page",)
         query = tuple(
-            sorted((name, tuple(values)) for name, values in request.GET.lists() if name != "page")
+            sorted(
+                (name, tuple(values)) for name, values in request.GET.lists() if name not in skipped
+            )
         )
         return (
             type(self),
@@ -201,6 +226,7 @@ class ObjectListView(ScopedView):
             tuple(column.name for column in table.shown),
             bool(problems),
             timezone.localdate(),
+            search[0] if search is not None else None,
         )
 
     def page_context(self, queryset, table, filterset, views, problems):
@@ -211,10 +237,7 @@ class ObjectListView(ScopedView):
         if callable(queryset):
             build, queryset = queryset, None
         else:
-            built = queryset
-
-            def build():
-                return built
+            build = None  # a queryset given as it is: nothing to remember it by
 
         def filtered_rows():
             nonlocal queryset
@@ -237,28 +260,15 @@ class ObjectListView(ScopedView):
             # The first page first: when it is not full (a search, a narrow filter), it is
             # the whole result and its length the exact count, without a COUNT query. When
             # it is full, its statement keys the remembered count and estimate.
-            key = self.statement_key(table, problems)
-            remembered = statements.recall(key) if key is not None else None
-            if remembered is None:
-                first = table.narrow(filtered_rows())[: size + 1]
-                compiled = fetch_statement(first)
-                fetched = list(first) if compiled is None else compiled.fetch()
-                if compiled is not None and key is not None:
-                    remembered = statements.PageStatement(compiled)
-                    statements.keep(key, remembered)
-            else:
-                fetched = remembered.fetch.fetch()
-            if len(fetched) > size:
-                if remembered is not None:
-                    same_rows = (remembered.fetch.sql, remembered.fetch.params)
-                else:
-                    same_rows = statement_of(first)
+            fetched, remembered, same_rows = self._first_page(
+                build, filtered_rows, table, problems, size
+            )
         if fetched is not None and len(fetched) <= size:
             total, more, estimate = len(fetched), False, len(fetched)
         else:
 
             def rows_statement():
-                if remembered is None:
+                if remembered is None or remembered.slots:
                     return rows_sql(filtered_rows())
                 if remembered.rows is None:
                     remembered.rows = rows_sql(filtered_rows())
@@ -323,6 +333,41 @@ class ObjectListView(ScopedView):
             "list_note": self.list_note(),
             "import_url": self.import_url(),
         }
+
+    def _first_page(self, build, filtered_rows, table, problems, size):
+        """The first page's rows (one more than ``size``, to tell a full page), through the
+        statement remembered for it where there is one: (rows, PageStatement or None, the
+        (SQL, parameters) that keys the count where the page is full)."""
+        text = self.request.GET.get("q", "").strip()
+        search = self.search_parameters(text) if text else None
+        key = self.statement_key(table, problems, search) if build is not None else None
+        remembered = statements.recall(key) if key is not None else None
+        first = None
+        if remembered is None and key is not None and search is not None:
+            # Compiled once per search shape, with markers where the text's values go.
+            shape, values = search
+            probe = table.narrow(build(search=(shape, statements.markers(len(values)))))
+            compiled = fetch_statement(probe[: size + 1])
+            remembered = compiled and statements.with_slots(compiled, len(values))
+            if remembered is not None:
+                statements.keep(key, remembered)
+        if remembered is None:
+            first = table.narrow(filtered_rows())[: size + 1]
+            compiled = fetch_statement(first)
+            fetched = list(first) if compiled is None else compiled.fetch()
+            if compiled is not None and key is not None:
+                remembered = statements.PageStatement(compiled)
+                statements.keep(key, remembered)
+        else:
+            fetched = remembered.bound(search[1] if search is not None else ()).fetch()
+        same_rows = None
+        if len(fetched) > size:
+            if remembered is not None:
+                bound = remembered.bound(search[1] if search is not None else ())
+                same_rows = (bound.sql, bound.params)
+            else:
+                same_rows = statement_of(first)
+        return fetched, remembered, same_rows
 
     # --- export ------------------------------------------------------------------------
     def export(self, queryset, table, file_format):

@@ -13,8 +13,10 @@ read from the database on every request), so a changed assignment or policy is a
 
 A list opts in (``ObjectListView.remember_statement``) only where its SQL is a function of
 that key: no filter or search of it reads the database (a group's subgroups, say) or the
-clock finer than a day to build its statement. A search is never kept: each text is typed
-once, and a store full of them would only push out the lists people open again and again.
+clock finer than a day to build its statement. A search's statement is kept per shape (by
+phone, by e-mail, by a one-word name...), never per text: each text is typed about once, and
+a store full of them would push out the lists people open again and again. The text's own
+values are bound into it on every search.
 
 The store is a dictionary in the process, bounded, least recently used out first; with the
 plan it keeps model classes and functions, which do not travel to a shared cache.
@@ -33,13 +35,54 @@ _LOCK = threading.Lock()  # a server's threads share the store
 
 class PageStatement:
     """A first page's statement, and the ``SELECT pk … WHERE …`` over the same rows (for the
-    count and the estimate) once a page needed it."""
+    count and the estimate) once a page needed it.
 
-    __slots__ = ("fetch", "rows")
+    A search's statement is kept per shape (``ObjectListView.search_parameters``): compiled
+    with markers for the values the text gives, its ``slots`` say which parameters they
+    are, and ``bound`` puts a search's own values there."""
 
-    def __init__(self, fetch: FetchStatement):
+    __slots__ = ("fetch", "rows", "slots")
+
+    def __init__(self, fetch: FetchStatement, slots: tuple[tuple[int, int], ...] = ()):
         self.fetch = fetch
         self.rows: tuple[str, tuple] | None = None
+        self.slots = slots
+
+    def bound(self, values: tuple = ()) -> FetchStatement:
+        if not self.slots:
+            return self.fetch
+        params = list(self.fetch.params)
+        for position, index in self.slots:
+            params[position] = values[index]
+        return self.fetch._replace(params=tuple(params))
+
+
+def markers(count: int) -> tuple[str, ...]:
+    """Stand-ins for a search's values while its statement is compiled (private-use
+    characters: no text typed into a search box carries them)."""
+    return tuple(f"\ue000{index}\ue000" for index in range(count))
+
+
+def with_slots(fetch: FetchStatement, count: int) -> PageStatement | None:
+    """The statement compiled with ``markers(count)`` for a search's values, with the
+    parameters each marker became; None where a marker did not reach the database as it was
+    given (a lookup escaped it or wrote it into the SQL): that search is not kept."""
+    stand_ins = markers(count)
+    if fetch.sql is None:
+        return PageStatement(fetch)
+    if any(marker in fetch.sql for marker in stand_ins):
+        return None
+    slots, seen = [], set()
+    for position, param in enumerate(fetch.params):
+        if type(param) is str and param in stand_ins:
+            index = stand_ins.index(param)
+            slots.append((position, index))
+            seen.add(index)
+        elif any(marker in repr(param) for marker in stand_ins):
+            return None
+    if len(seen) != count:
+        return None
+    return PageStatement(fetch, tuple(slots))
 
 
 def recall(key: tuple) -> PageStatement | None:
