@@ -8,6 +8,7 @@
 
 from django.db import models
 from django.db.models import Lookup, Q
+from django.db.models.expressions import Expression, F
 
 # Shorter lists stay ``IN``: the SQL people read in logs, and no gain to speak of.
 ANY_FROM = 8
@@ -60,3 +61,59 @@ def with_arrays(condition: Q) -> Q:
     if not changed:
         return condition
     return Q.create(children, connector=condition.connector, negated=condition.negated)
+
+
+# The LIKE pattern each pattern lookup makes of a text (Django's PatternLookup.param_pattern).
+_PATTERNS = {
+    "contains": "%%%s%%",
+    "icontains": "%%%s%%",
+    "startswith": "%s%%",
+    "istartswith": "%s%%",
+    "endswith": "%%%s",
+    "iendswith": "%%%s",
+}
+
+
+def like_pattern(lookup: str, text: str) -> str:
+    """The parameter ``field__<lookup>=text`` sends: the text escaped for LIKE and wrapped."""
+    from django.db import connection
+
+    return _PATTERNS[lookup] % connection.ops.prep_for_like_query(text)
+
+
+class PatternMatch(Expression):
+    """``field__<lookup>`` (``icontains``, ``startswith``...) written as the lookup writes
+    it, with the LIKE pattern (``like_pattern``) passed to the database as it is.
+
+    A search whose statement a list keeps per shape (ADR 0021) binds its own pattern into
+    that parameter; the lookup would escape and wrap the value while compiling, and a
+    statement compiled once could not take another text."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, field: str, lookup: str, pattern: str):
+        super().__init__()
+        self.name, self.lookup, self.pattern = field, lookup, pattern
+        self.columns = []
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        resolved = self.copy()
+        resolved.columns = [F(self.name).resolve_expression(query, allow_joins, reuse, summarize)]
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        column = self.columns[0]
+        sql, params = compiler.compile(column)
+        internal_type = column.output_field.get_internal_type()
+        lhs = connection.ops.lookup_cast(self.lookup, internal_type) % sql
+        rhs = connection.operators[self.lookup] % "%s"
+        return f"{lhs} {rhs}", [*params, self.pattern]

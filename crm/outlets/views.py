@@ -30,6 +30,12 @@ class OutletListView(generic.ObjectListView):
     def search(self, queryset, text):
         return services.outlet_search(queryset, text, self.request.user)
 
+    def search_parameters(self, text):
+        return services.outlet_search_parameters(text, self.request.user)
+
+    def search_with(self, queryset, shape, values):
+        return services.outlet_search_with(queryset, shape, values)
+
     def search_placeholder(self):
         return _("Name or address")
 

@@ -63,7 +63,15 @@ VARIANTS = {
         {"q": "+7 (916) 765-43-21"},
         {"q": "8 916 765 43 21", "sort": "-last_name"},
     ],
-    reverse("outlets:outlet_list"): [{}, {"sort": "name"}, {"archived": "only"}],
+    reverse("outlets:outlet_list"): [
+        {},
+        {"sort": "name"},
+        {"archived": "only"},
+        {"q": "Точка"},
+        {"q": "точка-m"},
+        {"q": "Точка", "sort": "name"},
+        {"q": "50%"},
+    ],
 }
 
 
@@ -115,6 +123,9 @@ def test_remembered_pages_show_what_fresh_ones_show_in_any_order(client, world, 
     assert "Ивонна" in found["+7 (916) 765-43-21"]  # the searches find something to compare
     assert "Иван" in found["Петров Ив"]
     assert "Альфа-Мой" in fresh[("head", ORGS, repr({"q": "8 (495) 123-45-67"}))][0]
+    outlets = reverse("outlets:outlet_list")
+    assert "Точка-mine" in fresh[("head", outlets, repr({"q": "точка-m"}))][0]
+    assert "Точка-foreign" not in fresh[("head", outlets, repr({"q": "точка-m"}))][0]
 
     random.Random(7).shuffle(cases)
     for _round in range(2):  # kept on the first, read from the store on the second
