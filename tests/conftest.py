@@ -36,6 +36,21 @@ def _fresh_process_cache():
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, then a new connection to it. PostgreSQL keeps an index's
+    expressions in each backend as they were when that backend first read them: migration
+    0024 of clients replaced clients_norm_name() after earlier ones had read the indexes on
+    it, so in the backend that ran the migrations the name search no longer matched its
+    trigram indexes, and a test run whose tests all shared that backend planned sequential
+    scans. Servers connect after ``migrate`` has exited, as the tests now do."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections.close_all()
+    return django_db_setup
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Debian's Chromium, never a downloaded browser."""
     return {
