@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from crm.clients import requisites
 from crm.clients.models import DEALER_KINDS, Contact, Interaction, NormName, Organisation
 from crm.core import access, memo
+from crm.core.lookups import PatternMatch, like_pattern
 
 CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
 
@@ -84,16 +85,7 @@ def organisation_search(queryset, text: str, user):
     Ten or twelve bare digits are an INN (they would parse as a phone too); a phone is typed
     with its 8 / +7 or with brackets and dashes.
     """
-    parameters = organisation_search_parameters(text, user)
-    if parameters is not None:
-        return organisation_search_with(queryset, *parameters)
-    visible = access.visible_fields(user, Organisation)
-    digits = text.replace(" ", "")
-    is_number = digits.isdigit()
-    if is_number and len(digits) >= 4 and "inn" in visible:
-        return queryset.filter(inn__startswith=digits)
-    fields = [field for field in ("name", "legal_name") if field in visible]
-    return queryset.filter(name_match(text, fields)) if fields else queryset.none()
+    return organisation_search_with(queryset, *organisation_search_parameters(text, user))
 
 
 def name_match(text: str, fields) -> Q:
@@ -123,9 +115,11 @@ class NameContains(Expression):
     output_field = BooleanField()
     MIN_LENGTH = 3  # normalised letters below which a name is matched as typed
 
-    def __init__(self, text: str, fields):
+    def __init__(self, text: str, fields, as_typed: str | None = None):
         super().__init__()
         self.text, self.fields = text, tuple(fields)
+        # The LIKE pattern of the text as typed: given by a search kept per shape (ADR 0021).
+        self.as_typed = as_typed
         self.columns = []
 
     def get_source_expressions(self):
@@ -151,7 +145,7 @@ class NameContains(Expression):
         pattern = connection.pattern_ops["contains"].format(
             connection.pattern_esc.format(f"({typed})")
         )
-        as_typed = "%" + connection.ops.prep_for_like_query(self.text) + "%"
+        as_typed = self.as_typed or like_pattern("contains", self.text)
         parts, params = [], []
         for column in self.columns:
             sql, column_params = compiler.compile(column)
@@ -164,23 +158,36 @@ class NameContains(Expression):
         return "(" + " OR ".join(parts) + ")", params
 
 
-def organisation_search_parameters(text: str, user) -> tuple[tuple, tuple] | None:
-    """A search by phone as (shape, values), as ``contact_search_parameters`` gives them; None
-    for a search by INN or name, compiled on every request."""
+def organisation_search_parameters(text: str, user) -> tuple[tuple, tuple]:
+    """The organisation search for ``text`` as (shape, values), as
+    ``contact_search_parameters`` gives them."""
+    visible = access.visible_fields(user, Organisation)
     digits = text.replace(" ", "")
-    if digits.isdigit() and len(digits) in (10, 12):
-        return None  # an INN
-    phone = requisites.phone_search_key(text)
-    if not phone or "phone" not in access.visible_fields(user, Organisation):
-        return None
-    fields = ()
-    if user.has_perm(access.permission_name(Contact, "view")):
-        fields = tuple(f for f in ("phone", "mobile") if f in access.visible_fields(user, Contact))
-    return ("phone", *fields), (phone,)
+    is_number = digits.isdigit()
+    phone = None if is_number and len(digits) in (10, 12) else requisites.phone_search_key(text)
+    if phone and "phone" in visible:
+        fields = ()
+        if user.has_perm(access.permission_name(Contact, "view")):
+            contact_visible = access.visible_fields(user, Contact)
+            fields = tuple(f for f in ("phone", "mobile") if f in contact_visible)
+        return ("phone", *fields), (phone,)
+    if is_number and len(digits) >= 4 and "inn" in visible:
+        return ("inn",), (like_pattern("startswith", digits),)
+    fields = tuple(field for field in ("name", "legal_name") if field in visible)
+    if not fields:
+        return ("none",), ()
+    return ("name", *fields), (text, like_pattern("contains", text))
 
 
 def organisation_search_with(queryset, shape: tuple, values: tuple):
-    return queryset.filter(pk__in=_organisations_with_phone(values[0], shape[1:]))
+    kind = shape[0]
+    if kind == "phone":
+        return queryset.filter(pk__in=_organisations_with_phone(values[0], shape[1:]))
+    if kind == "inn":
+        return queryset.filter(PatternMatch("inn", "startswith", values[0]))
+    if kind == "name":
+        return queryset.filter(NameContains(values[0], shape[1:], as_typed=values[1]))
+    return queryset.none()
 
 
 def _organisations_with_phone(phone: str, contact_fields) -> RawSQL:

@@ -47,8 +47,11 @@ VARIANTS = {
         {"q": "8 (495) 123-45-67"},  # by phone: kept per shape, the number bound
         {"q": "+7 916 765-43-21"},
         {"q": "+7 916 765-43-21", "status": OrganisationStatus.ACTIVE},
-        {"q": "Фирма-1"},  # by name: compiled every time
-        {"q": "7707083893"},  # by INN: compiled every time
+        {"q": "Фирма-1"},  # by name
+        {"q": "ООО Фирма 2"},
+        {"q": "ип"},  # a legal form alone: matched as typed
+        {"q": "7707083893"},  # by INN
+        {"q": "7707"},
     ],
     reverse("clients:contact_list"): [
         {},
@@ -219,7 +222,11 @@ def test_a_search_is_kept_per_shape_not_per_text(client, world):
     assert len(statements._STORE) == 2  # two words: another statement
     found = client.get(ORGS, {"q": "Альфа"})
     assert "Альфа-Мой" in found.content.decode()
-    assert len(statements._STORE) == 2  # an organisation's name search is not kept
+    assert len(statements._STORE) == 3
+    again = client.get(ORGS, {"q": "бета"})  # the same shape, another text
+    assert "Альфа-Мой" not in again.content.decode()
+    assert "Бета-Коллеги" in again.content.decode()
+    assert len(statements._STORE) == 3
 
 
 def test_a_value_the_database_does_not_get_as_typed_is_not_kept():
