@@ -355,7 +355,9 @@ class ObjectListView(ScopedView):
             first = table.narrow(filtered_rows())[: size + 1]
             compiled = fetch_statement(first)
             fetched = list(first) if compiled is None else compiled.fetch()
-            if compiled is not None and key is not None:
+            if compiled is not None and key is not None and search is None:
+                # (A search whose markers found no slots is never kept: its statement holds
+                # this text's values, and the key is its shape's.)
                 remembered = statements.PageStatement(compiled)
                 statements.keep(key, remembered)
         else:
