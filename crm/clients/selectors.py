@@ -5,7 +5,7 @@ import hashlib
 from django.apps import apps
 from django.db import connection
 from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, Q, Window
-from django.db.models.expressions import Expression, F, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from crm.clients import requisites
 from crm.clients.models import DEALER_KINDS, Contact, Interaction, NormName, Organisation
 from crm.core import access, memo
-from crm.core.lookups import PatternMatch, like_pattern
+from crm.core.lookups import ColumnsExpression, PatternMatch, like_pattern
 
 CHOICES_TTL = 300  # dictionaries change rarely; a new value shows in filters within minutes
 
@@ -102,7 +102,7 @@ def name_match(text: str, fields) -> Q:
     return Q(NameContains(text, fields)) if fields else Q(pk__in=[])
 
 
-class NameContains(Expression):
+class NameContains(ColumnsExpression):
     """The condition of ``name_match`` as one node of the query.
 
     Built from lookups (``Contains(NormName(field), NormName(Value(text)))``, ``icontains``
@@ -116,27 +116,10 @@ class NameContains(Expression):
     MIN_LENGTH = 3  # normalised letters below which a name is matched as typed
 
     def __init__(self, text: str, fields, as_typed: str | None = None):
-        super().__init__()
-        self.text, self.fields = text, tuple(fields)
+        super().__init__(*fields)
+        self.text = text
         # The LIKE pattern of the text as typed: given by a search kept per shape (ADR 0021).
         self.as_typed = as_typed
-        self.columns = []
-
-    def get_source_expressions(self):
-        return self.columns
-
-    def set_source_expressions(self, exprs):
-        self.columns = list(exprs)
-
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        resolved = self.copy()
-        resolved.columns = [
-            F(field).resolve_expression(query, allow_joins, reuse, summarize)
-            for field in self.fields
-        ]
-        return resolved
 
     def as_sql(self, compiler, connection):
         norm = NormName.function
@@ -263,7 +246,7 @@ def name_prefix_search(queryset, patterns):
     return queryset.order_by(UpperC("last_name").asc(), UpperC("first_name").asc(), "pk")
 
 
-class UpperC(Expression):
+class UpperC(ColumnsExpression):
     """``UPPER(field) COLLATE "C"``, the key of the contacts' byte-order name indexes.
 
     The same SQL as ``Collate(Upper(F(field)), "C")``, and the same prefix test as that under
@@ -275,22 +258,7 @@ class UpperC(Expression):
     template = 'UPPER({}) COLLATE "C"'
 
     def __init__(self, field: str):
-        super().__init__()
-        self.name = field
-        self.columns = []
-
-    def get_source_expressions(self):
-        return self.columns
-
-    def set_source_expressions(self, exprs):
-        self.columns = list(exprs)
-
-    def resolve_expression(
-        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
-    ):
-        resolved = self.copy()
-        resolved.columns = [F(self.name).resolve_expression(query, allow_joins, reuse, summarize)]
-        return resolved
+        super().__init__(field)
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.columns[0])

@@ -81,20 +81,15 @@ def like_pattern(lookup: str, text: str) -> str:
     return _PATTERNS[lookup] % connection.ops.prep_for_like_query(text)
 
 
-class PatternMatch(Expression):
-    """``field__<lookup>`` (``icontains``, ``startswith``...) written as the lookup writes
-    it, with the LIKE pattern (``like_pattern``) passed to the database as it is.
+class ColumnsExpression(Expression):
+    """An expression over fields of the queried model, named when it is made and resolved to
+    their columns (``self.columns``) when the query is built: the base of the expressions
+    that write their SQL in one node instead of a tree of functions and lookups (compiled on
+    every search, the trees cost more Python than PostgreSQL spends on the query)."""
 
-    A search whose statement a list keeps per shape (ADR 0021) binds its own pattern into
-    that parameter; the lookup would escape and wrap the value while compiling, and a
-    statement compiled once could not take another text."""
-
-    conditional = True
-    output_field = models.BooleanField()
-
-    def __init__(self, field: str, lookup: str, pattern: str):
+    def __init__(self, *names: str):
         super().__init__()
-        self.name, self.lookup, self.pattern = field, lookup, pattern
+        self.names = names
         self.columns = []
 
     def get_source_expressions(self):
@@ -107,8 +102,26 @@ class PatternMatch(Expression):
         self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
     ):
         resolved = self.copy()
-        resolved.columns = [F(self.name).resolve_expression(query, allow_joins, reuse, summarize)]
+        resolved.columns = [
+            F(name).resolve_expression(query, allow_joins, reuse, summarize) for name in self.names
+        ]
         return resolved
+
+
+class PatternMatch(ColumnsExpression):
+    """``field__<lookup>`` (``icontains``, ``startswith``...) written as the lookup writes
+    it, with the LIKE pattern (``like_pattern``) passed to the database as it is.
+
+    A search whose statement a list keeps per shape (ADR 0021) binds its own pattern into
+    that parameter; the lookup would escape and wrap the value while compiling, and a
+    statement compiled once could not take another text."""
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, field: str, lookup: str, pattern: str):
+        super().__init__(field)
+        self.lookup, self.pattern = lookup, pattern
 
     def as_sql(self, compiler, connection):
         column = self.columns[0]
