@@ -14,6 +14,7 @@ from crm.clients.models import DEALER_KINDS, BankAccount, Contact, Interaction, 
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
 from crm.core.generic.edit import apply_field_policy
+from crm.core.generic.statements import SearchPlan
 from integrations.dadata.client import DadataError
 
 
@@ -24,14 +25,9 @@ class OrganisationListView(generic.ObjectListView):
     remember_statement = True  # its filters and search read neither the database nor the clock
     create_url = reverse_lazy("clients:organisation_create")
 
-    def search(self, queryset, text):
-        return selectors.organisation_search(queryset, text, self.request.user)
-
-    def search_parameters(self, text):
-        return selectors.organisation_search_parameters(text, self.request.user)
-
-    def search_with(self, queryset, shape, values):
-        return selectors.organisation_search_with(queryset, shape, values)
+    def search_plan(self, text):
+        shape, values = selectors.organisation_search_parameters(text, self.request.user)
+        return SearchPlan(shape, values, selectors.organisation_search_with)
 
     def search_placeholder(self):
         visible = access.visible_fields(self.request.user, Organisation)
@@ -219,12 +215,6 @@ class OrganisationChoicesView(generic.ChoiceSearchView):
     def search(self, queryset, text):
         return selectors.organisation_search(queryset, text, self.request.user)
 
-    def search_parameters(self, text):
-        return selectors.organisation_search_parameters(text, self.request.user)
-
-    def search_with(self, queryset, shape, values):
-        return selectors.organisation_search_with(queryset, shape, values)
-
     @cached_property
     def describe(self):
         return selectors.organisation_detail(self.request.user)
@@ -251,14 +241,9 @@ class ContactListView(generic.ObjectListView):
     create_url = reverse_lazy("clients:contact_create")
     bulk_actions = False
 
-    def search(self, queryset, text):
-        return selectors.contact_search(queryset, text, self.request.user)
-
-    def search_parameters(self, text):
-        return selectors.contact_search_parameters(text, self.request.user)
-
-    def search_with(self, queryset, shape, values):
-        return selectors.contact_search_with(queryset, shape, values)
+    def search_plan(self, text):
+        shape, values = selectors.contact_search_parameters(text, self.request.user)
+        return SearchPlan(shape, values, selectors.contact_search_with)
 
     def search_placeholder(self):
         return _("Last name, e-mail or phone")

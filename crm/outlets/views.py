@@ -13,6 +13,7 @@ from crm.clients.models import Contact, Organisation
 from crm.clients.tables import ContactTable
 from crm.core import access, generic, records
 from crm.core.generic import ScopedView
+from crm.core.generic.statements import SearchPlan
 from crm.outlets import filtersets, forms, services, tables
 from crm.outlets.models import Outlet, OutletEquipment, OutletPhoto
 from integrations.geocoding.models import Precision
@@ -27,14 +28,9 @@ class OutletListView(generic.ObjectListView):
     remember_statement = True  # its filters and search read neither the database nor the clock
     create_url = reverse_lazy("outlets:outlet_create")
 
-    def search(self, queryset, text):
-        return services.outlet_search(queryset, text, self.request.user)
-
-    def search_parameters(self, text):
-        return services.outlet_search_parameters(text, self.request.user)
-
-    def search_with(self, queryset, shape, values):
-        return services.outlet_search_with(queryset, shape, values)
+    def search_plan(self, text):
+        shape, values = services.outlet_search_parameters(text, self.request.user)
+        return SearchPlan(shape, values, services.outlet_search_with)
 
     def search_placeholder(self):
         return _("Name or address")

@@ -295,15 +295,18 @@ def test_saved_columns_are_part_of_the_statement(client, world):
 def test_a_search_whose_values_do_not_reach_the_statement_as_given_is_never_kept(
     client, world, monkeypatch
 ):
-    """A list's search_with that hands its value to a lookup which escapes and wraps it
+    """A search plan whose ``apply`` hands its value to a lookup which escapes and wraps it
     breaks the contract: no slot is found, and each text is compiled on its own, never
     served another text's statement."""
     from django.db.models import Q
 
-    def wrapped(self, queryset, shape, values):
+    def wrapped(queryset, shape, values):
         return queryset.filter(Q(last_name__istartswith=values[0].rstrip("%")))
 
-    monkeypatch.setattr(ContactListView, "search_with", wrapped)
+    def plan(self, text):
+        return statements.SearchPlan(("name", 1), (text + "%",), wrapped)
+
+    monkeypatch.setattr(ContactListView, "search_plan", plan)
     client.force_login(world["head"])
     contacts = reverse("clients:contact_list")
     first = client.get(contacts, {"q": "Контактов-m"}).content.decode()

@@ -51,17 +51,11 @@ class ObjectListView(ScopedView):
         """Narrow the queryset by the search box; override per list."""
         return queryset
 
-    def search_parameters(self, text) -> tuple[tuple, tuple] | None:
-        """The search for ``text`` as (shape, values), where a list remembers its statement
-        per search shape (``remember_statement``): the shape decides the statement's text
-        (which branch, which fields), the values are its parameters, each of which
-        ``search_with`` passes to the database as it is. None (the default) compiles every
-        search on its own with ``search``."""
+    def search_plan(self, text) -> statements.SearchPlan | None:
+        """The search for ``text`` as a plan whose statement a list keeps per shape, its
+        values bound on each request (``remember_statement``). None (the default): ``search``
+        narrows the rows, compiled anew for each text."""
         return None
-
-    def search_with(self, queryset, shape: tuple, values: tuple):
-        """What ``search`` does for a text of ``search_parameters``' shape and values."""
-        raise NotImplementedError
 
     def search_placeholder(self) -> str:
         return _("Search")
@@ -171,21 +165,19 @@ class ObjectListView(ScopedView):
     def filtered(self, table, filterset=None, problems=None, *, search=None):
         """The user's rows narrowed by the filters, the search and the sort: (queryset,
         filterset, problems); the filterset as ``filter_form`` builds it unless given.
-        ``search``, (shape, values), stands for the search box's text."""
+        ``search``, the search's plan (``search_plan``), where the caller has it already."""
         if filterset is None and problems is None:
             filterset, problems = self.filter_form()
         queryset = self.scoped()
         if filterset is not None and not problems:
             queryset = filterset.filter_queryset(queryset)
         text = self.request.GET.get("q", "").strip()
+        if search is None and text:
+            search = self.search_plan(text)
         if search is not None:
-            queryset = self.search_with(queryset, *search)
+            queryset = search.applied(queryset)
         elif text:
-            parameters = self.search_parameters(text)
-            if parameters is not None:
-                queryset = self.search_with(queryset, *parameters)
-            else:
-                queryset = self.search(queryset, text)
+            queryset = self.search(queryset, text)
         requested = self.request.GET.get("sort", "")
         sorting = table.sort_key(requested) if requested else None
         if sorting is not None:
@@ -199,7 +191,7 @@ class ObjectListView(ScopedView):
 
     def statement_key(self, table, problems, search=None) -> tuple | None:
         """What the first page's statement is a function of, or None not to remember it;
-        ``search``, the search's (shape, values), where there is one."""
+        ``search``, the search's plan, where there is one."""
         request = self.request
         if not self.remember_statement:
             return None
@@ -226,7 +218,7 @@ class ObjectListView(ScopedView):
             tuple(column.name for column in table.shown),
             bool(problems),
             timezone.localdate(),
-            search[0] if search is not None else None,
+            search.shape if search is not None else None,
         )
 
     def page_context(self, queryset, table, filterset, views, problems):
@@ -238,11 +230,13 @@ class ObjectListView(ScopedView):
             build, queryset = queryset, None
         else:
             build = None  # a queryset given as it is: nothing to remember it by
+        text = request.GET.get("q", "").strip()
+        plan = self.search_plan(text) if text else None
 
         def filtered_rows():
             nonlocal queryset
             if queryset is None:
-                queryset = build()
+                queryset = build(search=plan)
             return queryset
 
         try:
@@ -254,14 +248,14 @@ class ObjectListView(ScopedView):
             number = max(1, int(request.GET.get("page", 1)))
         except ValueError:
             number = 1
-        searching = bool(request.GET.get("q", "").strip())
+        searching = bool(text)
         fetched = same_rows = remembered = None
         if number == 1:
             # The first page first: when it is not full (a search, a narrow filter), it is
             # the whole result and its length the exact count, without a COUNT query. When
             # it is full, its statement keys the remembered count and estimate.
             fetched, remembered, same_rows = self._first_page(
-                build, filtered_rows, table, problems, size
+                build, filtered_rows, table, problems, size, plan
             )
         if fetched is not None and len(fetched) <= size:
             total, more, estimate = len(fetched), False, len(fetched)
@@ -334,41 +328,35 @@ class ObjectListView(ScopedView):
             "import_url": self.import_url(),
         }
 
-    def _first_page(self, build, filtered_rows, table, problems, size):
+    def _first_page(self, build, filtered_rows, table, problems, size, plan):
         """The first page's rows (one more than ``size``, to tell a full page), through the
         statement remembered for it where there is one: (rows, PageStatement or None, the
-        (SQL, parameters) that keys the count where the page is full)."""
-        text = self.request.GET.get("q", "").strip()
-        search = self.search_parameters(text) if text else None
-        key = self.statement_key(table, problems, search) if build is not None else None
+        (SQL, parameters) that keys the count where the page is full). ``plan``, the
+        search's, if any."""
+        key = self.statement_key(table, problems, plan) if build is not None else None
         remembered = statements.recall(key) if key is not None else None
         first = None
-        if remembered is None and key is not None and search is not None:
+        if remembered is None and key is not None and plan is not None:
             # Compiled once per search shape, with markers where the text's values go.
-            shape, values = search
-            probe = table.narrow(build(search=(shape, statements.markers(len(values)))))
+            probe = table.narrow(build(search=plan.with_markers()))
             compiled = fetch_statement(probe[: size + 1])
-            remembered = compiled and statements.with_slots(compiled, len(values))
+            remembered = compiled and statements.with_slots(compiled, len(plan.values))
             if remembered is not None:
                 statements.keep(key, remembered)
         if remembered is None:
             first = table.narrow(filtered_rows())[: size + 1]
             compiled = fetch_statement(first)
             fetched = list(first) if compiled is None else compiled.fetch()
-            if compiled is not None and key is not None and search is None:
+            if compiled is not None and key is not None and plan is None:
                 # (A search whose markers found no slots is never kept: its statement holds
                 # this text's values, and the key is its shape's.)
                 remembered = statements.PageStatement(compiled)
                 statements.keep(key, remembered)
-        else:
-            fetched = remembered.bound(search[1] if search is not None else ()).fetch()
-        same_rows = None
-        if len(fetched) > size:
-            if remembered is not None:
-                bound = remembered.bound(search[1] if search is not None else ())
-                same_rows = (bound.sql, bound.params)
-            else:
-                same_rows = statement_of(first)
+            same_rows = statement_of(first) if len(fetched) > size else None
+            return fetched, remembered, same_rows
+        bound = remembered.bound(plan.values if plan is not None else ())
+        fetched = bound.fetch()
+        same_rows = (bound.sql, bound.params) if len(fetched) > size else None
         return fetched, remembered, same_rows
 
     # --- export ------------------------------------------------------------------------

@@ -24,6 +24,8 @@ plan it keeps model classes and functions, which do not travel to a shared cache
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import NamedTuple
 
 from crm.core.bulk import FetchStatement
 
@@ -37,7 +39,7 @@ class PageStatement:
     """A first page's statement, and the ``SELECT pk … WHERE …`` over the same rows (for the
     count and the estimate) once a page needed it.
 
-    A search's statement is kept per shape (``ObjectListView.search_parameters``): compiled
+    A search's statement is kept per shape (``ObjectListView.search_plan``): compiled
     with markers for the values the text gives, its ``slots`` say which parameters they
     are, and ``bound`` puts a search's own values there."""
 
@@ -55,6 +57,24 @@ class PageStatement:
         for position, index in self.slots:
             params[position] = values[index]
         return self.fetch._replace(params=tuple(params))
+
+
+class SearchPlan(NamedTuple):
+    """A list's search for one text, as a list keeps it per shape: ``shape`` decides the
+    statement's text (which branch, which fields), ``values`` are its parameters, and
+    ``apply(queryset, shape, values)`` narrows the rows, passing each value to the database
+    as it is."""
+
+    shape: tuple
+    values: tuple
+    apply: Callable
+
+    def applied(self, queryset):
+        return self.apply(queryset, self.shape, self.values)
+
+    def with_markers(self) -> "SearchPlan":
+        """The same search with ``markers`` for its values, to compile the shape's statement."""
+        return self._replace(values=markers(len(self.values)))
 
 
 def markers(count: int) -> tuple[str, ...]:
